@@ -1,0 +1,1 @@
+"""Trial documents, their chunks, the embeddings and FAISS index, and retrieval of cited answers."""

@@ -1,0 +1,92 @@
+"""Build the index: collect documents → chunk → embed → write, skipping work when nothing changed."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.chunking import chunk_documents
+from knowledge.documents import Document, content_hash, document_from_markdown, trial_document_paths
+from knowledge.domain import domain_question_paths, train_domain_classifier, training_examples
+from knowledge.embedding import Embedder, load_embedder
+from knowledge.errors import KnowledgeError
+from knowledge.index_store import IndexSpec, needs_rebuild, write_index
+from knowledge.lexical import LexicalIndex
+from knowledge.search import embedding_text, lexical_text
+from knowledge.synonyms import QueryExpander, load_synonyms
+from trialbot.settings import REPO_ROOT, KnowledgeSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildReport:
+    """What ``build_index`` did: ``rebuilt`` is False when the index was already current."""
+
+    rebuilt: bool
+    chunk_count: int
+    document_count: int
+    seconds: float
+    skipped: list[str] = field(default_factory=list)
+
+
+def _source_name(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path.resolve())
+
+
+def collect_documents(settings: KnowledgeSettings, extra_sources: Sequence[Path] = ()
+                      ) -> tuple[list[Document], dict[str, str], list[str]]:
+    """Documents, their source hashes, and ``name: reason`` lines for files that could not be read."""
+    from knowledge.ingest import read_source
+
+    documents: list[Document] = []
+    hashes: dict[str, str] = {}
+    skipped: list[str] = []
+    paths = trial_document_paths(settings.docs_dir) + [Path(p) for p in extra_sources]
+    for path in paths:
+        name = _source_name(path)
+        try:
+            raw = path.read_bytes()
+            if path in extra_sources:
+                documents.extend(read_source(path, raw))
+            else:
+                documents.append(document_from_markdown(raw.decode("utf-8"), name))
+        except (OSError, UnicodeDecodeError, KnowledgeError) as exc:
+            skipped.append(f"{name}: {exc}")
+            continue
+        hashes[name] = content_hash(raw)
+    return documents, hashes, skipped
+
+
+def build_index(settings: KnowledgeSettings, extra_sources: Sequence[Path] = (), force: bool = False,
+                embedder_factory: Callable[[str], Embedder] = load_embedder) -> BuildReport:
+    """Build the index if its sources or settings changed (or ``force``); return what happened."""
+    started = time.perf_counter()
+    documents, hashes, skipped = collect_documents(settings, extra_sources)
+    in_domain_files = domain_question_paths(settings.docs_dir)
+    for path in [*in_domain_files, settings.out_of_domain_path, settings.synonyms_path]:
+        if path.exists():
+            hashes[_source_name(path)] = content_hash(path.read_bytes())
+    spec = IndexSpec(settings.embedding_model, settings.chunk_max_chars, hashes)
+    if not force and not needs_rebuild(settings.index_dir, spec):
+        return BuildReport(False, -1, len(documents), time.perf_counter() - started, skipped)
+    chunks = chunk_documents(documents, settings.chunk_max_chars)
+    embedder = embedder_factory(settings.embedding_model)
+    chunk_vectors = embedder.encode([embedding_text(c) for c in chunks]) if chunks else np.zeros((0, 0))
+    sentences = [s for c in chunks for s in c.sentences]
+    sentence_vectors = embedder.encode(sentences) if sentences else np.zeros((0, embedder.dimension))
+    texts, labels = training_examples(documents, in_domain_files, settings.out_of_domain_path)
+    expander = QueryExpander(load_synonyms(settings.synonyms_path),
+                             LexicalIndex([lexical_text(c) for c in chunks]).vocabulary)
+    domain = train_domain_classifier(embedder.encode([expander.expand(t) for t in texts]), labels) if texts else None
+    write_index(settings.index_dir, spec, chunks, chunk_vectors, sentence_vectors, domain)
+    log.info("index built: %d documents, %d chunks", len(documents), len(chunks))
+    return BuildReport(True, len(chunks), len(documents), time.perf_counter() - started, skipped)

@@ -1,0 +1,112 @@
+"""Section-aware chunking: split on headings, then pack whole sentences up to a size limit.
+
+A chunk never cuts a sentence and never crosses a heading. Its id is a hash of its content and
+location, so the same documents and settings always give the same chunks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+from knowledge.documents import Document
+from knowledge.sentences import paragraphs, split_sentences
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+SECTION_SEPARATOR = " › "
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage with everything needed to cite it."""
+
+    chunk_id: str
+    trial_id: str
+    source: str
+    title: str
+    section: str
+    version: str
+    text: str
+    sentences: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["sentences"] = list(self.sentences)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Chunk:
+        return cls(**{**data, "sentences": tuple(data["sentences"])})
+
+
+def _sections(document: Document) -> Iterable[tuple[str, str]]:
+    """Yield (section path, block text) for each heading-delimited block of the body."""
+    path: list[tuple[int, str]] = []
+    lines: list[str] = []
+
+    def current_path() -> str:
+        inner = [title for level, title in path if level > 1]
+        return SECTION_SEPARATOR.join([document.section, *inner])
+
+    for line in document.body.splitlines():
+        match = _HEADING.match(line)
+        if match:
+            yield current_path(), "\n".join(lines)
+            lines = []
+            level = len(match.group(1))
+            path = [(lvl, title) for lvl, title in path if lvl < level] + [(level, match.group(2))]
+        else:
+            lines.append(line)
+    yield current_path(), "\n".join(lines)
+
+
+def _chunk_id(document: Document, section: str, text: str) -> str:
+    key = "\x1f".join((document.trial_id, document.source, section, text))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+
+
+def chunk_document(document: Document, max_chars: int) -> list[Chunk]:
+    """Chunks of one document, each within one section and at most ``max_chars`` (a longer
+    single sentence becomes a chunk of its own)."""
+    chunks: list[Chunk] = []
+    for section, block in _sections(document):
+        sentences = [s for paragraph in paragraphs(block) for s in split_sentences(paragraph)]
+        group: list[str] = []
+        for sentence in sentences:
+            if group and len(" ".join([*group, sentence])) > max_chars:
+                chunks.append(_make_chunk(document, section, group))
+                group = []
+            group.append(sentence)
+        if group:
+            chunks.append(_make_chunk(document, section, group))
+    return chunks
+
+
+def _make_chunk(document: Document, section: str, sentences: list[str]) -> Chunk:
+    text = " ".join(sentences)
+    return Chunk(
+        chunk_id=_chunk_id(document, section, text),
+        trial_id=document.trial_id,
+        source=document.source,
+        title=document.title,
+        section=section,
+        version=document.version,
+        text=text,
+        sentences=tuple(sentences),
+    )
+
+
+def chunk_documents(documents: Iterable[Document], max_chars: int) -> list[Chunk]:
+    """Chunks of all documents with empty and duplicate passages dropped (first one kept)."""
+    seen_text: set[tuple[str, str]] = set()
+    result: list[Chunk] = []
+    for document in documents:
+        for chunk in chunk_document(document, max_chars):
+            key = (chunk.trial_id, " ".join(chunk.text.lower().split()))
+            if not chunk.text.strip() or key in seen_text:
+                continue
+            seen_text.add(key)
+            result.append(chunk)
+    return result

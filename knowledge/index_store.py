@@ -1,0 +1,175 @@
+"""The on-disk index: FAISS vectors for chunks and sentences, the chunks, and a manifest.
+
+The index is a pure function of the documents and the settings. The manifest records the model,
+dimension, chunk count, the hash of each source and of each written file, so ``needs_rebuild`` can
+skip work and ``load_index`` can refuse a corrupt or mismatched index with a clear message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from knowledge.chunking import Chunk
+from knowledge.documents import content_hash
+from knowledge.domain import DomainClassifier
+from knowledge.errors import (
+    REBUILD_HINT,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    KnowledgeError,
+)
+
+FORMAT_VERSION = 2
+MANIFEST = "manifest.json"
+CHUNK_VECTORS = "chunks.faiss"
+SENTENCE_VECTORS = "sentences.npy"
+CHUNKS = "chunks.jsonl"
+DOMAIN = "domain.npz"
+DATA_FILES = (CHUNK_VECTORS, SENTENCE_VECTORS, CHUNKS)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """What an index is built from: the model, chunking settings and the hash of every source."""
+
+    model: str
+    chunk_max_chars: int
+    sources: dict[str, str]
+
+    def key(self) -> dict:
+        return {
+            "format_version": FORMAT_VERSION,
+            "model": self.model,
+            "chunk_max_chars": self.chunk_max_chars,
+            "sources": dict(sorted(self.sources.items())),
+        }
+
+
+@dataclass
+class LoadedIndex:
+    """An index in memory. ``sentence_vectors`` rows follow chunks' sentences in order."""
+
+    manifest: dict
+    chunks: list[Chunk]
+    chunk_index: faiss.Index
+    sentence_vectors: np.ndarray
+    sentence_owner: np.ndarray  # chunk position of each sentence row
+    sentence_offsets: np.ndarray  # first sentence row of each chunk
+    domain: DomainClassifier | None = None
+
+
+def read_manifest(index_dir: Path) -> dict:
+    """The manifest as a dict; raises IndexMissingError / IndexCorruptError."""
+    path = index_dir / MANIFEST
+    if not path.exists():
+        raise IndexMissingError(f"No index at {index_dir}. {REBUILD_HINT}")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexCorruptError(f"The index manifest {path} is unreadable. {REBUILD_HINT}") from exc
+    if not isinstance(manifest, dict) or "spec" not in manifest or "files" not in manifest:
+        raise IndexCorruptError(f"The index manifest {path} is incomplete. {REBUILD_HINT}")
+    return manifest
+
+
+def needs_rebuild(index_dir: Path, spec: IndexSpec) -> bool:
+    """True when no valid index exists for exactly this spec."""
+    try:
+        manifest = read_manifest(index_dir)
+        _verify_files(index_dir, manifest)
+    except KnowledgeError:
+        return True
+    return manifest["spec"] != spec.key()
+
+
+def write_index(
+    index_dir: Path, spec: IndexSpec, chunks: list[Chunk], chunk_vectors: np.ndarray, sentence_vectors: np.ndarray,
+    domain: DomainClassifier | None = None,
+) -> dict:
+    """Write all index files, then the manifest last (so a crash leaves no valid-looking index)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    (index_dir / MANIFEST).unlink(missing_ok=True)
+    dimension = int(chunk_vectors.shape[1]) if len(chunks) else int(sentence_vectors.shape[-1] or 0)
+    flat = faiss.IndexFlatIP(dimension)
+    if len(chunks):
+        flat.add(np.ascontiguousarray(chunk_vectors, dtype=np.float32))
+    faiss.write_index(flat, str(index_dir / CHUNK_VECTORS))
+    np.save(index_dir / SENTENCE_VECTORS, np.ascontiguousarray(sentence_vectors, dtype=np.float32))
+    with (index_dir / CHUNKS).open("w", encoding="utf-8") as handle:
+        for chunk in chunks:
+            handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+    files = list(DATA_FILES)
+    (index_dir / DOMAIN).unlink(missing_ok=True)
+    if domain is not None:
+        domain.save(index_dir / DOMAIN)
+        files.append(DOMAIN)
+    manifest = {
+        "spec": spec.key(),
+        "model": spec.model,
+        "dimension": dimension,
+        "chunk_count": len(chunks),
+        "sentence_count": int(sentence_vectors.shape[0]),
+        "trials": sorted({chunk.trial_id for chunk in chunks}),
+        "files": {name: content_hash((index_dir / name).read_bytes()) for name in files},
+    }
+    (index_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    return manifest
+
+
+def _verify_files(index_dir: Path, manifest: dict) -> None:
+    for name in sorted(set(DATA_FILES) | set(manifest["files"])):
+        path = index_dir / name
+        if not path.exists():
+            raise IndexCorruptError(f"Index file {name} is missing in {index_dir}. {REBUILD_HINT}")
+        if content_hash(path.read_bytes()) != manifest["files"].get(name):
+            raise IndexCorruptError(f"Index file {name} does not match its manifest. {REBUILD_HINT}")
+
+
+def load_index(index_dir: Path, expected_model: str | None = None) -> LoadedIndex:
+    """Load and verify an index; every failure is a KnowledgeError that says to rebuild."""
+    manifest = read_manifest(index_dir)
+    _verify_files(index_dir, manifest)
+    if expected_model is not None and manifest.get("model") != expected_model:
+        raise IndexMismatchError(
+            f"The index was built with model {manifest.get('model')!r}, not {expected_model!r}. {REBUILD_HINT}"
+        )
+    try:
+        chunk_index = faiss.read_index(str(index_dir / CHUNK_VECTORS))
+        sentence_vectors = np.load(index_dir / SENTENCE_VECTORS, allow_pickle=False)
+        lines = (index_dir / CHUNKS).read_text(encoding="utf-8").splitlines()
+        chunks = [Chunk.from_dict(json.loads(line)) for line in lines if line.strip()]
+        domain = DomainClassifier.load(index_dir / DOMAIN) if DOMAIN in manifest["files"] else None
+    except (RuntimeError, ValueError, OSError, TypeError, KeyError) as exc:
+        raise IndexCorruptError(f"The index in {index_dir} cannot be read. {REBUILD_HINT}") from exc
+    counts = [len(c.sentences) for c in chunks]
+    if (
+        len(chunks) != manifest.get("chunk_count")
+        or chunk_index.ntotal != len(chunks)
+        or sentence_vectors.shape[0] != sum(counts)
+        or (len(chunks) and chunk_index.d != manifest.get("dimension"))
+    ):
+        raise IndexCorruptError(f"The index files in {index_dir} disagree with each other. {REBUILD_HINT}")
+    owner = np.repeat(np.arange(len(chunks)), counts) if chunks else np.zeros(0, dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if chunks else owner
+    if not chunks:
+        log.warning("The index in %s holds no chunks", index_dir)
+    return LoadedIndex(manifest, chunks, chunk_index, sentence_vectors, owner, offsets, domain)
+
+
+def check_index(index_dir: Path) -> tuple[bool, str]:
+    """Cheap health check (no model load): (ok, a short human-readable detail)."""
+    try:
+        manifest = read_manifest(index_dir)
+        _verify_files(index_dir, manifest)
+    except KnowledgeError as exc:
+        return False, str(exc)
+    return True, f"{manifest['chunk_count']} chunks, model {manifest['model']}"

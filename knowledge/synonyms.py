@@ -1,0 +1,72 @@
+"""Patients' words to the documents' words: synonym expansion from a YAML list, plus spelling repair
+against the index's own vocabulary."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from knowledge.errors import KnowledgeError
+
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9\-\.]*[a-z0-9]|[a-z0-9]")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case word tokens; keeps ids like ``cldn18.2`` and ``shr-a1904`` whole."""
+    return _TOKEN.findall(text.lower())
+
+
+@dataclass
+class QueryExpander:
+    """Adds the documents' terms for the patients' words found in a question."""
+
+    synonyms: dict[str, list[str]]
+    vocabulary: set[str] = field(default_factory=set)
+    _patterns: list[tuple[re.Pattern[str], list[str]]] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self._patterns = [
+            (re.compile(r"(?<![a-z0-9])" + re.escape(phrase.lower()) + r"(?![a-z0-9])"), terms)
+            for phrase, terms in sorted(self.synonyms.items(), key=lambda item: -len(item[0]))
+        ]
+
+    def expansions(self, question: str) -> list[str]:
+        """Terms to add for ``question``: synonyms first, then spelling repairs."""
+        lowered = question.lower()
+        added: list[str] = []
+        for pattern, terms in self._patterns:
+            if pattern.search(lowered):
+                added.extend(term for term in terms if term not in added)
+        if self.vocabulary:
+            for token in tokenize(lowered):
+                if len(token) >= 5 and token not in self.vocabulary and not token.isdigit():
+                    close = difflib.get_close_matches(token, self.vocabulary, n=1, cutoff=0.84)
+                    if close and close[0] not in added:
+                        added.append(close[0])
+        return added
+
+    def expand(self, question: str) -> str:
+        extra = self.expansions(question)
+        return f"{question} ({'; '.join(extra)})" if extra else question
+
+
+def load_synonyms(path: Path) -> dict[str, list[str]]:
+    """Read ``phrase: [terms]`` pairs; a malformed file is a KnowledgeError naming it."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise KnowledgeError(f"Synonym list {path} cannot be read: {exc.__class__.__name__}") from exc
+    if not isinstance(data, dict):
+        raise KnowledgeError(f"Synonym list {path} must map phrases to lists of terms")
+    result: dict[str, list[str]] = {}
+    for phrase, terms in data.items():
+        if isinstance(terms, str | int | float):
+            terms = [terms]
+        if not isinstance(terms, list) or not all(isinstance(t, str | int | float) for t in terms):
+            raise KnowledgeError(f"Synonym list {path}: entry {phrase!r} must be a list of terms")
+        result[str(phrase).lower()] = [str(t) for t in terms]
+    return result

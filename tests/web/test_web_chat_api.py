@@ -1,0 +1,291 @@
+"""``POST /api/chat`` against a real localhost Rasa stand-in: forwarding, every bad input, Rasa failures."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from webfakes import GOOD_SENDER, RASA_REPLY, ServedApp, StandIn, json_reply
+
+from trialbot.settings import WebSettings
+from web.app import create_app
+from web.routes.chat import sender_hash
+
+pytestmark = pytest.mark.integration
+
+JSON = {"Content-Type": "application/json"}
+
+
+def good_body(message: str = "What is SHR-A1904?") -> bytes:
+    return json.dumps({"sender": GOOD_SENDER, "message": message}).encode()
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error", "detail"}
+    assert body["error"] == code
+    assert isinstance(body["detail"], str) and body["detail"].endswith(".")
+    assert "Traceback" not in response.text
+
+
+def chunks(data: bytes, size: int = 1000) -> list[bytes]:
+    """A body sent in pieces without Content-Length (Transfer-Encoding: chunked)."""
+    return [data[start : start + size] for start in range(0, len(data), size)]
+
+
+# ---- forwarding ----------------------------------------------------------------------------------
+
+
+def test_good_message_is_forwarded_exactly_and_the_reply_returned_unchanged(
+    client: TestClient, rasa: StandIn
+) -> None:
+    body = json.dumps({"sender": GOOD_SENDER, "message": "  Is it\nfor me?  ", "metadata": {"x": 1}})
+    response = client.post("/api/chat", content=body, headers=JSON)
+
+    assert response.status_code == 200
+    assert response.json() == RASA_REPLY  # buttons, custom.citations and unknown keys all kept
+    assert response.headers["cache-control"] == "no-store"
+    assert len(rasa.received) == 1
+    assert rasa.received[0].path == "/webhooks/rest/webhook"
+    assert rasa.received[0].json() == {"sender": GOOD_SENDER, "message": "  Is it\nfor me?  "}
+
+
+def test_unicode_message_round_trips(client: TestClient, rasa: StandIn) -> None:
+    message = "试验 ≥18 岁? — ñ 🙂"
+    response = client.post("/api/chat", content=good_body(message), headers=JSON)
+    assert response.status_code == 200
+    assert rasa.received[-1].json()["message"] == message
+
+
+def test_message_of_exactly_the_limit_is_accepted(client: TestClient, rasa: StandIn) -> None:
+    response = client.post("/api/chat", content=good_body("x" * 2000), headers=JSON)
+    assert response.status_code == 200
+
+
+def test_body_of_exactly_max_body_bytes_is_accepted(client: TestClient, web_settings: WebSettings) -> None:
+    base = {"sender": GOOD_SENDER, "message": "hi", "pad": ""}
+    pad = web_settings.max_body_bytes - len(json.dumps(base).encode())
+    body = json.dumps({**base, "pad": "p" * pad}).encode()
+    assert len(body) == web_settings.max_body_bytes
+    assert client.post("/api/chat", content=body, headers=JSON).status_code == 200
+    assert_error(client.post("/api/chat", content=body + b" ", headers=JSON), 413, "body_too_large")
+
+
+def test_a_caller_supplied_http_client_is_used_and_left_open(
+    web_settings: WebSettings, rasa: StandIn
+) -> None:
+    async def fake_rasa(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=[{"recipient_id": "x", "text": "from the mock transport"}])
+
+    http_client = httpx.AsyncClient(transport=httpx.MockTransport(fake_rasa))
+    with TestClient(create_app(web_settings, http_client)) as client:
+        response = client.post("/api/chat", content=good_body(), headers=JSON)
+    assert response.json() == [{"recipient_id": "x", "text": "from the mock transport"}]
+    assert not http_client.is_closed
+    assert rasa.received == []
+
+
+# ---- bad input -----------------------------------------------------------------------------------
+
+OVERSIZED = json.dumps({"sender": GOOD_SENDER, "message": "hi", "pad": "p" * 17_000}).encode()
+
+
+def case(name: str, status: int, code: str, content: Any = None, **kwargs: Any) -> Any:
+    kwargs.setdefault("headers", JSON)
+    if content is not None:
+        kwargs["content"] = content
+    return pytest.param(kwargs, status, code, id=name)
+
+
+def with_type(content_type: str) -> dict[str, str]:
+    return {"Content-Type": content_type}
+
+
+BAD_REQUESTS = [
+    case("malformed json", 400, "malformed_json", b'{"sender": "a", "message": '),
+    case("empty body", 400, "malformed_json", b""),
+    case("deeply nested json", 400, "malformed_json", b"[" * 15_000),
+    case("utf-8 bom", 400, "malformed_json", b"\xef\xbb\xbf" + good_body()),
+    case("not utf-8", 400, "invalid_encoding", b'{"sender": "a", "message": "caf\xe9"}'),
+    case("lone surrogate", 400, "invalid_encoding", b'{"sender": "a", "message": "\\udc00"}'),
+    case("json array", 422, "invalid_body", b'["hi"]'),
+    case("json null", 422, "invalid_body", b"null"),
+    case("missing sender", 422, "missing_field", b'{"message": "hi"}'),
+    case("missing message", 422, "missing_field", b'{"sender": "abc"}'),
+    case("message is a number", 422, "invalid_type", b'{"sender": "abc", "message": 12}'),
+    case("message is null", 422, "invalid_type", b'{"sender": "abc", "message": null}'),
+    case("sender is an object", 422, "invalid_type", b'{"sender": {}, "message": "hi"}'),
+    case("empty message", 422, "empty_message", b'{"sender": "abc", "message": ""}'),
+    case("whitespace message", 422, "empty_message", b'{"sender": "abc", "message": " \\n\\t\\u00a0 "}'),
+    case("nul in message", 422, "invalid_characters", b'{"sender": "abc", "message": "a\\u0000b"}'),
+    case("message too long", 422, "message_too_long", good_body("x" * 2001)),
+    case("empty sender", 422, "invalid_sender", b'{"sender": "", "message": "hi"}'),
+    case("sender with space", 422, "invalid_sender", b'{"sender": "a b", "message": "hi"}'),
+    case("sender with markup", 422, "invalid_sender", b'{"sender": "<script>", "message": "hi"}'),
+    case("sender too long", 422, "invalid_sender", b'{"sender": "' + b"a" * 129 + b'", "message": "hi"}'),
+    case("body too large", 413, "body_too_large", OVERSIZED),
+    case(
+        "body too large, content-length lies",
+        413,
+        "body_too_large",
+        OVERSIZED,
+        headers={**JSON, "Content-Length": "20"},
+    ),
+    case("body too large, no content-length", 413, "body_too_large", chunks(OVERSIZED)),
+    case(
+        "content-length not a number",
+        400,
+        "invalid_content_length",
+        good_body(),
+        headers={**JSON, "Content-Length": "lots"},
+    ),
+    case(
+        "content-length in other digits",
+        400,
+        "invalid_content_length",
+        good_body(),
+        headers={**JSON, "Content-Length": b"\xb2"},
+    ),
+    case("text/plain", 415, "unsupported_media_type", good_body(), headers=with_type("text/plain")),
+    case("form encoded", 415, "unsupported_media_type", data={"sender": "abc", "message": "hi"}, headers={}),
+    case("no content type", 415, "unsupported_media_type", good_body(), headers={}),
+    case(
+        "latin-1 charset",
+        415,
+        "unsupported_media_type",
+        good_body(),
+        headers=with_type("application/json; charset=latin-1"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "status", "code"), BAD_REQUESTS)
+def test_bad_input_gets_a_json_4xx_and_the_next_good_request_works(
+    client: TestClient, rasa: StandIn, kwargs: dict[str, Any], status: int, code: str
+) -> None:
+    response = client.post("/api/chat", **kwargs)
+
+    assert_error(response, status, code)
+    assert 400 <= response.status_code < 500
+    assert rasa.received == []  # nothing bad reaches Rasa
+
+    follow_up = client.post("/api/chat", content=good_body(), headers=JSON)
+    assert follow_up.status_code == 200
+    assert follow_up.json() == RASA_REPLY
+
+
+def test_wrong_method_and_unknown_path_are_json_too(client: TestClient) -> None:
+    response = client.get("/api/chat")
+    assert_error(response, 405, "method_not_allowed")
+    assert "POST" in response.headers["allow"]
+    assert_error(client.get("/api/nothing-here"), 404, "not_found")
+
+
+# ---- Rasa failures -------------------------------------------------------------------------------
+
+
+def test_rasa_unreachable_is_503(
+    make_client: Callable[..., TestClient], web_settings: WebSettings, dead_url: str
+) -> None:
+    client = make_client(web_settings.model_copy(update={"rasa_url": dead_url}))
+    assert_error(client.post("/api/chat", content=good_body(), headers=JSON), 503, "bot_unavailable")
+
+
+def test_rasa_timeout_is_503(
+    make_client: Callable[..., TestClient], web_settings: WebSettings, rasa: StandIn
+) -> None:
+    rasa.delay_s = 1.5
+    client = make_client(web_settings.model_copy(update={"rasa_timeout_s": 0.3}))
+    assert_error(client.post("/api/chat", content=good_body(), headers=JSON), 503, "bot_unavailable")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        json_reply({"error": "boom"}, status=500),
+        json_reply([], status=404),
+        (200, b"<html>not json</html>", "text/html"),
+        json_reply({"not": "a list"}),
+        json_reply(["not an object"]),
+    ],
+    ids=["500", "404", "not json", "not a list", "list of strings"],
+)
+def test_bad_rasa_answer_is_502(client: TestClient, rasa: StandIn, reply: tuple[int, bytes, str]) -> None:
+    rasa.webhook_reply = reply
+    assert_error(client.post("/api/chat", content=good_body(), headers=JSON), 502, "bot_error")
+
+
+def test_rasa_empty_list_is_passed_through(client: TestClient, rasa: StandIn) -> None:
+    rasa.webhook_reply = json_reply([])
+    response = client.post("/api/chat", content=good_body(), headers=JSON)
+    assert response.status_code == 200
+    assert response.json() == []
+
+
+# ---- logging -------------------------------------------------------------------------------------
+
+
+def test_logs_carry_a_sender_hash_and_sizes_but_no_message_text(
+    client: TestClient, rasa: StandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "my-private-symptom-description"
+    with caplog.at_level(logging.DEBUG):
+        client.post("/api/chat", content=good_body(secret), headers=JSON)
+        client.post(
+            "/api/chat",
+            content=json.dumps({"sender": GOOD_SENDER, "message": secret + " "}),
+            headers={"Content-Type": "text/plain"},
+        )
+        rasa.webhook_reply = json_reply({"error": secret}, status=500)
+        client.post("/api/chat", content=good_body(secret), headers=JSON)
+
+    text = caplog.text
+    assert secret not in text
+    assert GOOD_SENDER not in text
+    assert sender_hash(GOOD_SENDER) in text
+    assert f"len={len(secret)}" in text
+
+
+def test_unexpected_exception_is_a_generic_500_without_details(
+    web_settings: WebSettings, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(web_settings)
+
+    @app.get("/boom")
+    async def boom(q: str) -> None:
+        raise RuntimeError(f"failed on {q}")
+
+    with caplog.at_level(logging.DEBUG), TestClient(app) as client:  # the exception must not escape
+        response = client.get("/boom", params={"q": "secret patient detail"})
+    assert_error(response, 500, "internal_error")
+    assert "secret" not in response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "RuntimeError" in caplog.text
+    assert "secret patient detail" not in caplog.text
+
+
+# ---- over real HTTP (uvicorn) ------------------------------------------------------------------
+
+
+def test_size_limit_holds_over_real_http(web_settings: WebSettings, rasa: StandIn) -> None:
+    served = ServedApp(create_app(web_settings)).start()
+    try:
+        with httpx.Client(base_url=served.url, trust_env=False, timeout=10) as http:
+            declared = http.post("/api/chat", content=OVERSIZED, headers=JSON)
+            streamed = http.post("/api/chat", content=iter(chunks(OVERSIZED)), headers=JSON)
+            good = http.post("/api/chat", content=good_body(), headers=JSON)
+    finally:
+        served.stop()
+    assert_error(declared, 413, "body_too_large")
+    assert_error(streamed, 413, "body_too_large")
+    assert "content-length" not in streamed.request.headers
+    assert good.status_code == 200
+    assert good.json() == RASA_REPLY
+    assert len(rasa.received) == 1

@@ -1,0 +1,117 @@
+"""The ``trialbot`` command: index, ask, screen, eval and run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from knowledge.errors import KnowledgeError
+from trialbot.settings import KnowledgeSettings, RunSettings
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from knowledge.build import build_index
+
+    report = build_index(KnowledgeSettings(), extra_sources=[Path(p) for p in args.source], force=args.force)
+    for line in report.skipped:
+        print(f"skipped {line}", file=sys.stderr)
+    if report.rebuilt:
+        print(f"Index built: {report.document_count} documents, {report.chunk_count} chunks "
+              f"in {report.seconds:.1f} s.")
+    else:
+        print(f"Index is up to date ({report.document_count} documents); nothing to do.")
+    return 1 if report.skipped and args.strict else 0
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from knowledge.retriever import Retriever
+
+    retriever = Retriever.from_settings(KnowledgeSettings())
+    if args.json:
+        for line in sys.stdin:
+            question = line.rstrip("\n")
+            print(json.dumps(retriever.ask(question).to_dict(), ensure_ascii=False), flush=True)
+        return 0
+    question = " ".join(args.question) if args.question else sys.stdin.read()
+    answer = retriever.ask(question)
+    print(answer.answer)
+    return 0
+
+
+def _cmd_screen(args: argparse.Namespace) -> int:
+    from actions.eligibility.cli import default_criteria_path, run_screen_json
+
+    if not args.json:
+        print("trialbot screen reads JSON facts per line; use --json", file=sys.stderr)
+        return 2
+    path = Path(args.criteria) if args.criteria else default_criteria_path(args.trial)
+    return run_screen_json(sys.stdin, sys.stdout, path)
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    if args.what == "retrieval":
+        from evaluation.retrieval import run_retrieval_evaluation
+
+        return run_retrieval_evaluation(KnowledgeSettings(), calibrate=args.calibrate)
+    from evaluation.prescreen_runner import run_prescreen_evaluation
+
+    return run_prescreen_evaluation(conversations=args.conversations)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from trialbot.runner import run_stack
+
+    overrides = {"web_port": args.port} if args.port else {}
+    return run_stack(RunSettings(**overrides))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trialbot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    index = sub.add_parser("index", help="build the knowledge index if documents or settings changed")
+    index.add_argument("--source", nargs="*", default=[], metavar="PATH", help="extra documents to add")
+    index.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    index.add_argument("--strict", action="store_true", help="exit non-zero when a source was skipped")
+    index.set_defaults(func=_cmd_index)
+
+    ask = sub.add_parser("ask", help="answer questions from the trial documents")
+    ask.add_argument("--json", action="store_true", help="one question per stdin line, one JSON per line out")
+    ask.add_argument("question", nargs="*")
+    ask.set_defaults(func=_cmd_ask)
+
+    screen = sub.add_parser("screen", help="run the eligibility engine on JSON facts (one object per line)")
+    screen.add_argument("--json", action="store_true")
+    screen.add_argument("--trial", default="NCT07520357")
+    screen.add_argument("--criteria", default=None, help="a criteria YAML file (default: the trial's)")
+    screen.set_defaults(func=_cmd_screen)
+
+    evaluate = sub.add_parser("eval", help="run an evaluation and write its report")
+    evaluate.add_argument("what", choices=["retrieval", "prescreen"])
+    evaluate.add_argument("--calibrate", action="store_true",
+                          help="retrieval: set the refusal thresholds on the evaluation data and save them")
+    evaluate.add_argument("--conversations", action="store_true",
+                          help="prescreen: also drive whole conversations through the running bot")
+    evaluate.set_defaults(func=_cmd_eval)
+
+    run = sub.add_parser("run", help="start the action server, Rasa server and web service")
+    run.add_argument("--port", type=int, default=None, help="web service port (default 8000)")
+    run.set_defaults(func=_cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KnowledgeError as exc:
+        print(f"trialbot: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
