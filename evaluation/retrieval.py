@@ -47,6 +47,14 @@ def _run_retriever(retriever: Retriever, questions: list[str], mode: str) -> lis
     return outputs
 
 
+def _section_texts(retriever: Retriever) -> dict[tuple[str, str], str]:
+    texts: dict[tuple[str, str], str] = {}
+    for chunk in retriever.index.chunks:
+        key = (chunk.source, chunk.section)
+        texts[key] = f"{texts.get(key, '')} {chunk.text}".strip()
+    return texts
+
+
 def _thresholded(run: SystemRun, golds: list[GoldQuestion], thresholds: Thresholds) -> SystemRun:
     def gate(outputs: list[SystemOutput]) -> list[SystemOutput]:
         answered = apply(thresholds, np.array([o.confidence for o in outputs]), np.array([o.domain for o in outputs]))
@@ -131,6 +139,7 @@ def evaluate(settings: KnowledgeSettings, calibrate: bool) -> dict:
     runs.append(SystemRun("naive: 1,000-char chunks, top chunk", [naive.run(g.question) for g in golds],
                           [naive.run(q) for q in oos]))
     everything = (list(range(len(golds))), list(range(len(oos))))
+    sections = _section_texts(retriever)
     results: dict[str, dict[str, float]] = {}
     thresholds: dict[str, Thresholds] = {}
     for run in runs:
@@ -142,7 +151,7 @@ def evaluate(settings: KnowledgeSettings, calibrate: bool) -> dict:
             chosen = _calibrate(run, golds, *everything, target)
         thresholds[run.name] = chosen
         gated = _thresholded(run, golds, chosen)
-        results[run.name] = summarize(golds, gated.gold, gated.oos)
+        results[run.name] = summarize(golds, gated.gold, gated.oos, sections)
     product = runs[0]
     cv = _cross_validated(product, golds, TARGET_DECLINED)
     if calibrate:
@@ -180,11 +189,15 @@ def write_report(figures: dict, report_dir: Path = REPORT_DIR) -> Path:
         f"thresholds are set on these data to decline at least {TARGET_DECLINED:.0%} of the out-of-scope set "
         "(naive baseline: 95%, as it was originally tuned).",
         "",
-        "| system | R@1 | R@3 | R@5 | MRR | facts | answered | median answer chars | out-of-scope declined |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "R@3*: Recall@3 counting any section whose text holds all the key facts (several facts are stated "
+        "in two documents). The naive baseline's sections are the headings its windows touch.",
+        "",
+        "| system | R@1 | R@3 | R@5 | MRR | R@3* | facts | answered | median answer chars | out-of-scope declined |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, v in results.items():
         lines.append(f"| {name} | {v['recall@1']:.3f} | {v['recall@3']:.3f} | {v['recall@5']:.3f} | {v['mrr']:.3f} | "
+                     f"{v['recall@3_any_fact_section']:.3f} | "
                      f"{v['facts']:.3f} | {v['answered']:.3f} | {v['median_answer_chars']:.0f} | "
                      f"{v['oos_declined']:.3f} |")
     t = figures["thresholds"]["hybrid (product)"]

@@ -68,7 +68,6 @@ class CompositionSettings:
     max_sentences: int = 3
     max_chars: int = 400
     list_max_chars: int = 900
-    sentence_margin: float = 0.12
     candidate_hits: int = 3
 
 
@@ -97,9 +96,28 @@ def _score_sentences(result: QueryResult, index: LoadedIndex, lexical: LexicalIn
         for offset, sentence in enumerate(hit.chunk.sentences):
             similarity = float(index.sentence_vectors[first + offset] @ result.vector)
             overlap = len(query_terms & set(lexical.query_terms(sentence))) / len(query_terms) if query_terms else 0.0
-            score = similarity + 0.2 * overlap + 0.3 * hit.dense + (0.04 if rank == 0 else 0.0)
+            position_bonus = (0.04 if rank == 0 else 0.0) + (0.05 if offset == 0 else 0.0)
+            score = similarity + 0.2 * overlap + 0.3 * hit.dense + position_bonus
             scored.append(_ScoredSentence(first + offset, rank, hit, offset, sentence, similarity, score))
     return sorted(scored, key=lambda s: -s.score)
+
+
+def _window_around(best: _ScoredSentence, scored: list[_ScoredSentence], max_sentences: int, limit: int
+                   ) -> list[_ScoredSentence]:
+    """The best sentence plus its neighbours in the same passage (the better-scoring side first),
+    up to ``max_sentences`` and ``limit`` characters: consecutive sentences read as one answer."""
+    same_chunk = {s.index_in_chunk: s for s in scored if s.hit.position == best.hit.position}
+    chosen = [best]
+    low = high = best.index_in_chunk
+    while len(chosen) < max_sentences:
+        options = [same_chunk[i] for i in (low - 1, high + 1) if i in same_chunk]
+        options = [o for o in options if sum(len(c.text) + 1 for c in chosen) + len(o.text) <= limit]
+        if not options:
+            break
+        pick = max(options, key=lambda o: o.score)
+        chosen.append(pick)
+        low, high = min(low, pick.index_in_chunk), max(high, pick.index_in_chunk)
+    return sorted(chosen, key=lambda s: s.index_in_chunk)
 
 
 def confidence_of(result: QueryResult, index: LoadedIndex) -> float:
@@ -129,18 +147,8 @@ def compose_answer(question: str, result: QueryResult, index: LoadedIndex, lexic
     if not result.hits or confidence < settings.min_confidence or domain < settings.min_domain:
         return Answer(question, REFUSAL.format(trial=trial_label), False, [], confidence, eligibility, domain)
     scored = _score_sentences(result, index, lexical, settings.candidate_hits)
-    best = scored[0]
     limit = settings.list_max_chars if _LIST_QUESTION.search(question) else settings.max_chars
-    chosen = [best]
-    for candidate in scored[1:]:
-        if len(chosen) >= settings.max_sentences or candidate.score < best.score - settings.sentence_margin:
-            break
-        if candidate.hit.chunk.section != best.hit.chunk.section:
-            continue
-        if sum(len(s.text) + 1 for s in chosen) + len(candidate.text) > limit:
-            continue
-        chosen.append(candidate)
-    chosen.sort(key=lambda s: (s.hit_rank, s.index_in_chunk))
+    chosen = _window_around(scored[0], scored, settings.max_sentences, limit)
     body = " ".join(s.text for s in chosen)
     cited_hits = list(dict.fromkeys(s.hit.position for s in chosen))
     hits_by_position = {hit.position: hit for hit in result.hits}

@@ -16,8 +16,7 @@ from knowledge.domain import domain_question_paths, train_domain_classifier, tra
 from knowledge.embedding import Embedder, load_embedder
 from knowledge.errors import KnowledgeError
 from knowledge.index_store import IndexSpec, needs_rebuild, write_index
-from knowledge.lexical import LexicalIndex
-from knowledge.search import embedding_text, lexical_text
+from knowledge.search import embedding_text
 from knowledge.synonyms import QueryExpander, load_synonyms
 from trialbot.settings import REPO_ROOT, KnowledgeSettings
 
@@ -84,9 +83,8 @@ def build_index(settings: KnowledgeSettings, extra_sources: Sequence[Path] = (),
     sentences = [s for c in chunks for s in c.sentences]
     sentence_vectors = embedder.encode(sentences) if sentences else np.zeros((0, embedder.dimension))
     texts, labels = training_examples(documents, in_domain_files, settings.out_of_domain_path)
-    expander = QueryExpander(load_synonyms(settings.synonyms_path),
-                             LexicalIndex([lexical_text(c) for c in chunks]).vocabulary)
-    domain = train_domain_classifier(embedder.encode([expander.expand(t) for t in texts]), labels) if texts else None
+    brief = QueryExpander(load_synonyms(settings.synonyms_path)).expand_brief  # as questions are encoded
+    domain = train_domain_classifier(embedder.encode([brief(t) for t in texts]), labels) if texts else None
     write_index(settings.index_dir, spec, chunks, chunk_vectors, sentence_vectors, domain)
     log.info("index built: %d documents, %d chunks", len(documents), len(chunks))
     return BuildReport(True, len(chunks), len(documents), time.perf_counter() - started, skipped)

@@ -69,7 +69,7 @@ class HybridSearcher:
         if top_k < 1:
             raise ValueError("top_k must be at least 1")
         expanded = self.expander.expand(question)
-        vector = self.embedder.encode([expanded])[0]
+        vector = self.embedder.encode([self.expander.expand_brief(question)])[0]
         chunks = self.index.chunks
         if not chunks:
             log.warning("search on an empty index")

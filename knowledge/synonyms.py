@@ -50,7 +50,18 @@ class QueryExpander:
         return added
 
     def expand(self, question: str) -> str:
+        """The question with every added term (for lexical search)."""
         extra = self.expansions(question)
+        return f"{question} ({'; '.join(extra)})" if extra else question
+
+    def expand_brief(self, question: str) -> str:
+        """The question with only the first document term of each matched phrase (for the dense
+        model, which a long list of added terms would pull off the question's meaning)."""
+        lowered = question.lower()
+        extra: list[str] = []
+        for pattern, terms in self._patterns:
+            if terms and pattern.search(lowered) and terms[0] not in extra:
+                extra.append(terms[0])
         return f"{question} ({'; '.join(extra)})" if extra else question
 
 
