@@ -33,7 +33,7 @@ class SystemRun:
 
 
 def _body(answer_text: str) -> str:
-    return answer_text.split("\n\n", 1)[0]
+    return answer_text.split("\n", 1)[0]
 
 
 def _run_retriever(retriever: Retriever, questions: list[str], mode: str) -> list[SystemOutput]:

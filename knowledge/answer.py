@@ -162,9 +162,9 @@ def compose_answer(question: str, result: QueryResult, index: LoadedIndex, lexic
         for pos in cited_hits
     ]
     lead = citations[0]
-    text = f"{body}\n\nSource: {lead.section} ({lead.source})"
-    if eligibility:
-        text = f"{body}\n\n{SCREENING_OFFER}\n\nSource: {lead.section} ({lead.source})"
+    # One line break, not two: Rasa's channels split a text at blank lines into separate messages.
+    source_line = f"Source: {lead.section} ({lead.source})"
+    text = f"{body}\n{SCREENING_OFFER}\n{source_line}" if eligibility else f"{body}\n{source_line}"
     if _FORBIDDEN.search(text):
         text = _FORBIDDEN.sub("you may possibly be eligible (the trial team confirms)", text)
     return Answer(question, text, True, citations, confidence, eligibility, domain)

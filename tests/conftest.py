@@ -59,10 +59,9 @@ class Stack:
     log_dir: Path
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def start_stack(log_dir: Path, timeout_s: float = 300) -> Stack:
+    """Start ``trialbot run`` on free ports and wait until ``/health`` is 200."""
     web, rasa, actions = free_port(), free_port(), free_port()
-    log_dir = tmp_path_factory.mktemp("stack-logs")
     env = {
         **os.environ,
         "TRIALBOT_WEB_PORT": str(web),
@@ -72,29 +71,41 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     }
     process = subprocess.Popen(
         [str(REPO_ROOT / ".venv" / "bin" / "trialbot"), "run"], cwd=REPO_ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
-    url = f"http://127.0.0.1:{web}"
-    deadline = time.monotonic() + 300
+    stack = Stack(f"http://127.0.0.1:{web}", f"http://127.0.0.1:{rasa}", f"http://127.0.0.1:{actions}", process,
+                  log_dir)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if process.poll() is not None:
+            output = "".join(stream.read() for stream in (process.stdout, process.stderr) if stream)
+            logs = "\n".join(p.read_text()[-3000:] for p in log_dir.glob("*.log"))
+            pytest.fail(f"trialbot run exited early ({process.returncode}):\n{output}\n{logs}")
+        try:
+            if httpx.get(f"{stack.url}/health", timeout=2).status_code == 200:
+                return stack
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            stop_stack(stack)
+            pytest.fail(f"the stack did not become healthy within {timeout_s:.0f} s")
+        time.sleep(1)
+
+
+def stop_stack(stack: Stack) -> None:
+    """Ctrl-C for ``trialbot run``, which stops its three servers."""
+    if stack.process.poll() is None:
+        os.killpg(stack.process.pid, signal.SIGINT)
+        try:
+            stack.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(stack.process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = start_stack(tmp_path_factory.mktemp("stack-logs"))
     try:
-        while True:
-            if process.poll() is not None:
-                output = process.stdout.read() if process.stdout else ""
-                logs = "\n".join(p.read_text()[-3000:] for p in log_dir.glob("*.log"))
-                pytest.fail(f"trialbot run exited early ({process.returncode}):\n{output}\n{logs}")
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the stack did not become healthy within 300 s")
-            time.sleep(1)
-        yield Stack(url, f"http://127.0.0.1:{rasa}", f"http://127.0.0.1:{actions}", process, log_dir)
+        yield running
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        stop_stack(running)

@@ -63,8 +63,8 @@ def plan_services(settings: RunSettings, model: Path) -> list[Service]:
     return [
         Service(
             "action server", settings.action_port,
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
-            f"{action_url}/health", repo, {**base_env, "SANIC_HOST": host},
+            [sys.executable, "-m", "actions.server", "--host", host, "--port", str(settings.action_port)],
+            f"{action_url}/health", repo, base_env,
         ),
         Service(
             "Rasa server", settings.rasa_port,

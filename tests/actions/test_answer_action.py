@@ -3,9 +3,9 @@ import asyncio
 import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from trackers import tracker_for
 
 from actions.answer import ActionAnswerQuestion
-from trackers import tracker_for
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,35 @@
+"""Entry point of the action server: rasa_sdk's Sanic app, served in one process on a chosen host.
+
+rasa_sdk's own runner binds every interface and starts Sanic's multi-process manager, which clashes
+with the process start method the knowledge libraries fix at import. One process per action server
+is what we want anyway: the index and model are loaded once, and replicas scale out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import ActionExecutor
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="Serve the project's Rasa custom actions.")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: localhost only)")
+    parser.add_argument("--port", type=int, default=5055)
+    parser.add_argument("--actions", default="actions", help="package holding the actions")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    executor = ActionExecutor()
+    executor.register_package(args.actions)
+    app = create_app(executor, cors_origins=None)
+    app.run(host=args.host, port=args.port, single_process=True, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()

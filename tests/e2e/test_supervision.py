@@ -1,0 +1,53 @@
+"""``trialbot run`` supervises its servers: Ctrl-C stops all three; a server that dies stops the rest."""
+
+import os
+import signal
+import subprocess
+import time
+
+import httpx
+import pytest
+from conftest import start_stack, stop_stack
+
+from trialbot.runner import port_in_use
+
+pytestmark = pytest.mark.e2e
+
+
+def ports(stack) -> list[int]:
+    return [int(url.rsplit(":", 1)[1]) for url in (stack.url, stack.rasa_url, stack.action_url)]
+
+
+def wait_until_free(port_list: list[int], timeout_s: float = 60) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not any(port_in_use("127.0.0.1", port) for port in port_list):
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_a_dying_server_is_named_and_the_others_are_stopped(tmp_path):
+    stack = start_stack(tmp_path)
+    try:
+        action_port = ports(stack)[2]
+        found = subprocess.run(["pgrep", "-f", f"actions.server --host 127.0.0.1 --port {action_port}"],
+                               capture_output=True, text=True)
+        pid = int(found.stdout.split()[0])
+        os.kill(pid, signal.SIGKILL)
+        code = stack.process.wait(timeout=60)
+        stderr = stack.process.stderr.read()
+        assert code == 1
+        assert "the action server stopped" in stderr and "stopping the others" in stderr
+        assert wait_until_free(ports(stack))
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"{stack.url}/health", timeout=2)
+    finally:
+        stop_stack(stack)
+
+
+def test_ctrl_c_stops_all_three_servers(tmp_path):
+    stack = start_stack(tmp_path)
+    stop_stack(stack)
+    assert stack.process.returncode == 0
+    assert wait_until_free(ports(stack))
