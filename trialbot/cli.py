@@ -56,9 +56,16 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         from evaluation.retrieval import run_retrieval_evaluation
 
         return run_retrieval_evaluation(KnowledgeSettings(), calibrate=args.calibrate)
-    from evaluation.prescreen_runner import run_prescreen_evaluation
+    if args.what == "latency":
+        from evaluation.turn_latency import run_latency_benchmark
 
-    return run_prescreen_evaluation(conversations=args.conversations)
+        return run_latency_benchmark()
+    from evaluation.prescreen import main as run_prescreen_evaluation
+
+    if args.conversations:
+        print("trialbot eval prescreen --conversations: the pre-screening dialogue is not built yet", file=sys.stderr)
+        return 2
+    return run_prescreen_evaluation([])
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -90,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     screen.set_defaults(func=_cmd_screen)
 
     evaluate = sub.add_parser("eval", help="run an evaluation and write its report")
-    evaluate.add_argument("what", choices=["retrieval", "prescreen"])
+    evaluate.add_argument("what", choices=["retrieval", "prescreen", "latency"])
     evaluate.add_argument("--calibrate", action="store_true",
                           help="retrieval: set the refusal thresholds on the evaluation data and save them")
     evaluate.add_argument("--conversations", action="store_true",

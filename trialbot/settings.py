@@ -60,3 +60,4 @@ class WebSettings(BaseSettings):
     max_message_chars: int = 2000
     max_body_bytes: int = 16_384
     rasa_timeout_s: float = 30.0
+    health_timeout_s: float = 3.0

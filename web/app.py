@@ -66,4 +66,5 @@ def create_app(
 
 
 def app_factory() -> FastAPI:
-    return create_app(WebSettings())
+    settings = WebSettings()
+    return create_app(settings, health_timeout_s=settings.health_timeout_s)
