@@ -9,9 +9,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.shared import default_retriever
 from knowledge.answer import Answer
 from knowledge.retriever import Retriever
-from trialbot.settings import KnowledgeSettings
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class ActionAnswerQuestion(Action):
     """Looks the latest user message up in the knowledge index (loaded once, at server start)."""
 
     def __init__(self, retriever: Retriever | None = None) -> None:
-        self._retriever = retriever or Retriever.from_settings(KnowledgeSettings())
+        self._retriever = retriever or default_retriever()
 
     def name(self) -> str:
         return "action_answer_question"

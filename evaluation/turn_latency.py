@@ -7,11 +7,9 @@ question answered from the documents with the baseline of a turn answered by a p
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import statistics
 import subprocess
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -19,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from trialbot.settings import REPO_ROOT
+from trialbot.stack import start_stack, stop_stack
 
 REPORT = REPO_ROOT / "evaluation" / "reports" / "latency.md"
 QUESTIONS = [
@@ -26,12 +25,6 @@ QUESTIONS = [
     "Can I join if I had irinotecan?", "what is the age limit", "Is it recruiting?", "What is CLDN18.2?",
     "How long is follow-up?", "What is the best diet for diabetes?",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _rss_mb(pid: int) -> float:
@@ -54,48 +47,29 @@ def _turn(client: httpx.Client, url: str, sender: str, message: str) -> float:
 
 
 def run_latency_benchmark(rounds: int = 5) -> int:
-    ports = {"TRIALBOT_WEB_PORT": _free_port(), "TRIALBOT_RASA_PORT": _free_port(),
-             "TRIALBOT_ACTION_PORT": _free_port()}
-    env = {**os.environ, **{k: str(v) for k, v in ports.items()}}
-    started = time.perf_counter()
-    process = subprocess.Popen([str(REPO_ROOT / ".venv" / "bin" / "trialbot"), "run"], env=env, cwd=REPO_ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{ports['TRIALBOT_WEB_PORT']}"
-    try:
-        with httpx.Client() as client:
-            while True:
-                if process.poll() is not None:
-                    print("trialbot run exited before becoming healthy")
-                    return 1
-                try:
-                    if client.get(f"{url}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.perf_counter() - started > 300:
-                    print("the stack did not become healthy within 300 s")
-                    return 1
-                time.sleep(0.5)
-            ready_s = time.perf_counter() - started
-            _turn(client, url, "warmup", "hello")
-            _turn(client, url, "warmup", QUESTIONS[0])
-            baseline, answer = [], []
-            for _ in range(rounds):
-                for question in QUESTIONS:
-                    sender = uuid.uuid4().hex
-                    baseline.append(_turn(client, url, sender, "hello"))
-                    answer.append(_turn(client, url, sender, question))
-        names = {"actions.server": "action server", "rasa": "Rasa server", "uvicorn": "web service"}
-        memory = {}
-        for pid in _children(process.pid):
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            for key, name in names.items():
-                if key in command:
-                    memory[name] = _rss_mb(pid)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGINT)
-            process.wait(timeout=60)
+    with tempfile.TemporaryDirectory() as logs:
+        started = time.perf_counter()
+        stack = start_stack(Path(logs))
+        ready_s = time.perf_counter() - started
+        try:
+            with httpx.Client() as client:
+                _turn(client, stack.url, "warmup", "hello")
+                _turn(client, stack.url, "warmup", QUESTIONS[0])
+                baseline, answer = [], []
+                for _ in range(rounds):
+                    for question in QUESTIONS:
+                        sender = uuid.uuid4().hex
+                        baseline.append(_turn(client, stack.url, sender, "hello"))
+                        answer.append(_turn(client, stack.url, sender, question))
+            names = {"actions.server": "action server", "rasa": "Rasa server", "uvicorn": "web service"}
+            memory = {}
+            for pid in _children(stack.process.pid):
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+                for key, name in names.items():
+                    if key in command:
+                        memory[name] = _rss_mb(pid)
+        finally:
+            stop_stack(stack)
     b, a = statistics.median(baseline) * 1000, statistics.median(answer) * 1000
     lines = [
         "# Chat turn latency and memory",

@@ -62,10 +62,16 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         return run_latency_benchmark()
     from evaluation.prescreen import main as run_prescreen_evaluation
 
+    code = run_prescreen_evaluation([])
     if args.conversations:
-        print("trialbot eval prescreen --conversations: the pre-screening dialogue is not built yet", file=sys.stderr)
-        return 2
-    return run_prescreen_evaluation([])
+        from evaluation.prescreen_conversations import run_conversation_evaluation, write_conversation_report
+
+        results = run_conversation_evaluation()
+        path = write_conversation_report(results)
+        print(f"{results['correct']}/{results['total']} conversations right, {results['completed']} completed; "
+              f"report: {path}")
+        code = code or int(results["correct"] != results["total"])
+    return code
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -7,15 +7,11 @@ import time
 
 import httpx
 import pytest
-from conftest import start_stack, stop_stack
 
 from trialbot.runner import port_in_use
+from trialbot.stack import start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
-
-
-def ports(stack) -> list[int]:
-    return [int(url.rsplit(":", 1)[1]) for url in (stack.url, stack.rasa_url, stack.action_url)]
 
 
 def wait_until_free(port_list: list[int], timeout_s: float = 60) -> bool:
@@ -30,16 +26,15 @@ def wait_until_free(port_list: list[int], timeout_s: float = 60) -> bool:
 def test_a_dying_server_is_named_and_the_others_are_stopped(tmp_path):
     stack = start_stack(tmp_path)
     try:
-        action_port = ports(stack)[2]
+        action_port = stack.ports()[2]
         found = subprocess.run(["pgrep", "-f", f"actions.server --host 127.0.0.1 --port {action_port}"],
                                capture_output=True, text=True)
         pid = int(found.stdout.split()[0])
         os.kill(pid, signal.SIGKILL)
-        code = stack.process.wait(timeout=60)
-        stderr = stack.process.stderr.read()
-        assert code == 1
+        _, stderr = stack.process.communicate(timeout=90)
+        assert stack.process.returncode == 1, stderr
         assert "the action server stopped" in stderr and "stopping the others" in stderr
-        assert wait_until_free(ports(stack))
+        assert wait_until_free(stack.ports())
         with pytest.raises(httpx.HTTPError):
             httpx.get(f"{stack.url}/health", timeout=2)
     finally:
@@ -50,4 +45,4 @@ def test_ctrl_c_stops_all_three_servers(tmp_path):
     stack = start_stack(tmp_path)
     stop_stack(stack)
     assert stack.process.returncode == 0
-    assert wait_until_free(ports(stack))
+    assert wait_until_free(stack.ports())
