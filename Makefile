@@ -6,10 +6,12 @@ SHELL := /bin/bash
 PYTHON311 ?= python3.11
 VENV := .venv
 RASA_VENV := .venv-rasa
-BOT_FILES := $(shell find bot/data bot/config.yml bot/domain.yml -type f 2>/dev/null)
+BOT_FILES := $(shell find bot/data bot/config.yml bot/domain.yml bot/components safety -type f -not -name '*.pyc' 2>/dev/null)
 MODEL_STAMP := bot/models/.trained
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
+# Rasa loads the project's own NLU component (bot/components) and the shared safety package.
+export PYTHONPATH := $(CURDIR):$(CURDIR)/bot
 
 .PHONY: run test setup index train lint system-deps test-deps clean
 

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.shared import default_retriever
@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 
 TALK_TO_PERSON = {"title": "Talk to a person", "payload": "/request_human"}
 START_SCREENING = {"title": "Check if I might be able to join", "payload": "/start_prescreening"}
+UNANSWERED_BEFORE_HANDOFF = 2
+OFFER_AFTER_UNANSWERED = ("I haven't been able to answer several of your questions. A patient navigator (a person) "
+                          "can look into them for you.")
 
 
 def answer_messages(answer: Answer) -> dict[str, Any]:
@@ -51,5 +54,11 @@ class ActionAnswerQuestion(Action):
         log.info("answered: confident=%s citations=%d", answer.confident, len(answer.citations))
         if answer.confident:
             return []
-        unanswered = list(tracker.get_slot("unanswered_questions") or [])
-        return [SlotSet("unanswered_questions", [*unanswered, question][-20:])]
+        unanswered = [*(tracker.get_slot("unanswered_questions") or []), question][-20:]
+        events: list[EventType] = [SlotSet("unanswered_questions", unanswered)]
+        in_form = bool((tracker.active_loop or {}).get("name"))
+        if len(unanswered) == UNANSWERED_BEFORE_HANDOFF and not in_form:
+            # repeated questions the bot could not answer start a handoff (the form asks for consent first)
+            dispatcher.utter_message(text=OFFER_AFTER_UNANSWERED)
+            events.append(FollowupAction("handoff_form"))
+        return events

@@ -13,6 +13,10 @@ import logging
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 
+from privacy.schedule import purge_periodically
+from safety.redaction import install_process_redaction
+from trialbot.settings import PrivacySettings
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Serve the project's Rasa custom actions.")
@@ -25,9 +29,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # No contact details in the logs (redacted in every record), no HTTP-client request lines.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    install_process_redaction("sanic.root", "sanic.error", "sanic.access", "rasa_sdk")
     executor = ActionExecutor()
     executor.register_package(args.actions)
     app = create_app(executor, cors_origins=None)
+    privacy = PrivacySettings()
+    if privacy.purge_interval_s > 0:
+        app.add_task(purge_periodically(privacy))  # retention: old conversations and cases are erased
     app.run(host=args.host, port=args.port, single_process=True, access_log=False, motd=False)
 
 

@@ -41,27 +41,55 @@ def _source_name(path: Path) -> str:
         return str(path.resolve())
 
 
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return str(exc)
+
+
 def collect_documents(settings: KnowledgeSettings, extra_sources: Sequence[Path] = ()
                       ) -> tuple[list[Document], dict[str, str], list[str]]:
-    """Documents, their source hashes, and ``name: reason`` lines for files that could not be read."""
-    from knowledge.ingest import read_source
+    """Documents, their source hashes, and ``name: reason`` lines for files that could not be read.
+
+    ``extra_sources`` are files or directories (every file below a directory) read by
+    ``knowledge.ingest.read_source``. A file is read once even if named twice; a file with the same
+    bytes as one already read, and a file with no text to index, are reported and left out.
+    """
+    from knowledge.encoding_repair import MOJIBAKE_MAP_PATH
+    from knowledge.ingest import expand_sources, has_text, read_source
 
     documents: list[Document] = []
     hashes: dict[str, str] = {}
     skipped: list[str] = []
-    paths = trial_document_paths(settings.docs_dir) + [Path(p) for p in extra_sources]
-    for path in paths:
+    extras = expand_sources(Path(p) for p in extra_sources)
+    candidates = [(path, False) for path in trial_document_paths(settings.docs_dir)]
+    candidates += [(path, True) for path in extras]
+    seen_paths: set[Path] = set()
+    seen_content: dict[str, str] = {}
+    for path, extra in candidates:
         name = _source_name(path)
+        if path.resolve() in seen_paths:
+            continue
+        seen_paths.add(path.resolve())
         try:
             raw = path.read_bytes()
-            if path in extra_sources:
-                documents.extend(read_source(path, raw))
-            else:
-                documents.append(document_from_markdown(raw.decode("utf-8"), name))
+            digest = content_hash(raw)
+            if digest in seen_content:
+                skipped.append(f"{name}: same content as {seen_content[digest]}")
+                continue
+            found = read_source(path, raw, name) if extra else [document_from_markdown(raw.decode("utf-8"), name)]
         except (OSError, UnicodeDecodeError, KnowledgeError) as exc:
-            skipped.append(f"{name}: {exc}")
+            skipped.append(f"{name}: {_reason(exc)}")
             continue
-        hashes[name] = content_hash(raw)
+        found = [document for document in found if has_text(document)]
+        if not found:
+            skipped.append(f"{name}: no text to index")
+            continue
+        seen_content[digest] = name
+        documents.extend(found)
+        hashes[name] = digest
+    if extras:  # a changed repair map changes what the extra sources read as
+        hashes[_source_name(MOJIBAKE_MAP_PATH)] = content_hash(MOJIBAKE_MAP_PATH.read_bytes())
     return documents, hashes, skipped
 
 

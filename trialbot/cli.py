@@ -1,4 +1,4 @@
-"""The ``trialbot`` command: index, ask, screen, eval and run."""
+"""The ``trialbot`` command: index, ask, screen, eval, run and navigator."""
 
 from __future__ import annotations
 
@@ -56,6 +56,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         from evaluation.retrieval import run_retrieval_evaluation
 
         return run_retrieval_evaluation(KnowledgeSettings(), calibrate=args.calibrate)
+    if args.what == "safety":
+        from evaluation.safety import run_safety_evaluation
+
+        return run_safety_evaluation()
     if args.what == "latency":
         from evaluation.turn_latency import run_latency_benchmark
 
@@ -74,11 +78,92 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return code
 
 
+def _cmd_purge(args: argparse.Namespace) -> int:
+    from cases.store import CaseStore
+    from privacy.retention import purge_expired
+    from privacy.tracker_erasure import TrackerStoreEraser
+    from trialbot.settings import PrivacySettings
+
+    settings = PrivacySettings()
+    days = args.older_than_days if args.older_than_days is not None else settings.retention_days
+    if days < 1:
+        print("trialbot purge: the retention period must be at least one day", file=sys.stderr)
+        return 2
+    cases, trackers = CaseStore.from_url(settings.database_url), TrackerStoreEraser.from_url(
+        settings.tracker_database_url())
+    try:
+        report = purge_expired(cases, trackers, days, dry_run=args.dry_run)
+    finally:
+        cases.dispose()
+        trackers.dispose()
+    verb = "would erase" if args.dry_run else "erased"
+    print(f"{verb}: {report.conversations} conversations ({report.tracker_events} events) and "
+          f"{len(report.case_references)} cases last active before {report.cutoff:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from trialbot.runner import run_stack
 
     overrides = {"web_port": args.port} if args.port else {}
     return run_stack(RunSettings(**overrides))
+
+
+def _read_password(confirm: bool) -> str | None:
+    """The new password: typed twice without echo at a terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Password: ")
+        if confirm and getpass.getpass("Repeat the password: ") != first:
+            print("trialbot navigator: the passwords differ", file=sys.stderr)
+            return None
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _cmd_navigator(args: argparse.Namespace) -> int:
+    from cases.store import CaseStore, NavigatorExists, WeakPassword, check_password
+    from trialbot.settings import CaseSettings
+
+    if args.action == "add":
+        import re
+
+        from cases.schemas import TRIAL_PATTERN, USERNAME_PATTERN
+
+        if not re.fullmatch(USERNAME_PATTERN, args.name):
+            print("trialbot navigator: a username is 2-64 characters: lower-case letters, digits, . _ -",
+                  file=sys.stderr)
+            return 2
+        bad = [t for t in args.trials if not re.fullmatch(TRIAL_PATTERN, t)]
+        if bad or not args.trials:
+            print(f"trialbot navigator: not a trial id: {', '.join(bad) or '(none given)'}", file=sys.stderr)
+            return 2
+        password = _read_password(confirm=True)
+        if password is None:
+            return 2
+        try:
+            check_password(password)
+        except WeakPassword as exc:
+            print(f"trialbot navigator: {exc}", file=sys.stderr)
+            return 2
+        store = CaseStore.from_settings(CaseSettings())
+        try:
+            navigator = store.add_navigator(args.name, password, args.trials)
+        except NavigatorExists as exc:
+            print(f"trialbot navigator: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            store.dispose()
+        print(f"navigator {navigator.username} added for {', '.join(navigator.trials)}")
+        return 0
+    store = CaseStore.from_settings(CaseSettings())
+    try:
+        for navigator in store.list_navigators():
+            print(f"{navigator.username}\t{','.join(navigator.trials)}\t{navigator.created_at:%Y-%m-%d}")
+    finally:
+        store.dispose()
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     screen.set_defaults(func=_cmd_screen)
 
     evaluate = sub.add_parser("eval", help="run an evaluation and write its report")
-    evaluate.add_argument("what", choices=["retrieval", "prescreen", "latency"])
+    evaluate.add_argument("what", choices=["retrieval", "prescreen", "latency", "safety"])
     evaluate.add_argument("--calibrate", action="store_true",
                           help="retrieval: set the refusal thresholds on the evaluation data and save them")
     evaluate.add_argument("--conversations", action="store_true",
@@ -113,6 +198,21 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start the action server, Rasa server and web service")
     run.add_argument("--port", type=int, default=None, help="web service port (default 8000)")
     run.set_defaults(func=_cmd_run)
+
+    purge = sub.add_parser("purge", help="erase conversations and cases older than the retention period")
+    purge.add_argument("--older-than-days", type=int, default=None,
+                       help="retention period in days (default: TRIALBOT_RETENTION_DAYS, 180)")
+    purge.add_argument("--dry-run", action="store_true", help="only count what would be erased")
+    purge.set_defaults(func=_cmd_purge)
+
+    navigator = sub.add_parser("navigator", help="console accounts for patient navigators")
+    nav_sub = navigator.add_subparsers(dest="action", required=True)
+    nav_add = nav_sub.add_parser("add", help="add a navigator; the password is read from stdin (never echoed)")
+    nav_add.add_argument("name", help="username: lower-case letters, digits, . _ -")
+    nav_add.add_argument("--trials", nargs="+", default=["NCT07520357"], metavar="TRIAL",
+                         help="trial ids whose cases this navigator may see (default NCT07520357)")
+    nav_sub.add_parser("list", help="list navigators and their trials")
+    navigator.set_defaults(func=_cmd_navigator)
     return parser
 
 

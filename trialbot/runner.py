@@ -7,6 +7,7 @@ others are stopped and the command exits non-zero, naming the server. Ctrl-C sto
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -54,12 +55,19 @@ def trained_model(bot_dir: Path) -> Path | None:
 
 
 def plan_services(settings: RunSettings, model: Path) -> list[Service]:
-    """The three services in start order (actions first: Rasa calls it; web last: it calls Rasa)."""
+    """The three services in start order (actions first: Rasa calls it; web last: it calls Rasa).
+
+    Rasa's HTTP API is on (the console pauses, replies and resumes conversations through it) but
+    protected by a token and bound to localhost; a token not given in the settings is made per run.
+    """
     host = settings.host
+    token = settings.rasa_token.get_secret_value() if settings.rasa_token else secrets.token_urlsafe(32)
     action_url = f"http://{host}:{settings.action_port}"
     rasa_url = f"http://{host}:{settings.rasa_port}"
     repo = settings.bot_dir.parent
-    base_env = {"PYTHONUNBUFFERED": "1", "RASA_TELEMETRY_ENABLED": "false"}
+    python_path = os.pathsep.join([str(repo), str(settings.bot_dir)])  # the safety NLU component lives in bot/
+    base_env = {"PYTHONUNBUFFERED": "1", "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": python_path,
+                "TRIALBOT_TRACKER_DB": str(settings.tracker_db)}
     return [
         Service(
             "action server", settings.action_port,
@@ -69,7 +77,8 @@ def plan_services(settings: RunSettings, model: Path) -> list[Service]:
         Service(
             "Rasa server", settings.rasa_port,
             [str(settings.rasa_venv / "bin" / "rasa"), "run", "--model", str(model), "--endpoints", "endpoints.yml",
-             "--credentials", "credentials.yml", "--interface", host, "--port", str(settings.rasa_port)],
+             "--credentials", "credentials.yml", "--interface", host, "--port", str(settings.rasa_port),
+             "--enable-api", "--auth-token", token],
             f"{rasa_url}/", settings.bot_dir, {**base_env, "ACTION_SERVER_URL": f"{action_url}/webhook"},
         ),
         Service(
@@ -77,7 +86,8 @@ def plan_services(settings: RunSettings, model: Path) -> list[Service]:
             [sys.executable, "-m", "uvicorn", "--factory", "web.app:app_factory", "--host", host,
              "--port", str(settings.web_port), "--no-access-log"],
             f"http://{host}:{settings.web_port}/health", repo,
-            {**base_env, "TRIALBOT_RASA_URL": rasa_url, "TRIALBOT_ACTION_SERVER_URL": action_url},
+            {**base_env, "TRIALBOT_RASA_URL": rasa_url, "TRIALBOT_ACTION_SERVER_URL": action_url,
+             "TRIALBOT_RASA_TOKEN": token},
         ),
     ]
 
@@ -146,6 +156,7 @@ def run_stack(settings: RunSettings) -> int:
         for problem in problems:
             print(f"trialbot run: {problem}", file=sys.stderr)
         return 1
+    settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
     services = plan_services(settings, model)  # type: ignore[arg-type]
     stopping = {"signal": False}
 

@@ -42,10 +42,17 @@ def free_port() -> int:
 
 
 def start_stack(log_dir: Path, timeout_s: float = 300, extra_env: dict[str, str] | None = None) -> Stack:
-    """Start ``trialbot run`` on free ports and wait until ``/health`` is 200 (or raise StackError)."""
+    """Start ``trialbot run`` on free ports and wait until ``/health`` is 200 (or raise StackError).
+
+    Conversations and cases go to SQLite files in ``log_dir`` unless ``extra_env`` names other stores.
+    """
+    log_dir.mkdir(parents=True, exist_ok=True)
     web, rasa, actions = free_port(), free_port(), free_port()
     env = {**os.environ, "TRIALBOT_WEB_PORT": str(web), "TRIALBOT_RASA_PORT": str(rasa),
-           "TRIALBOT_ACTION_PORT": str(actions), "TRIALBOT_LOG_DIR": str(log_dir), **(extra_env or {})}
+           "TRIALBOT_ACTION_PORT": str(actions), "TRIALBOT_LOG_DIR": str(log_dir),
+           # each stack keeps its conversations and cases apart from the developer's own (var/)
+           "TRIALBOT_TRACKER_DB": str(log_dir / "tracker.db"),
+           "TRIALBOT_DATABASE_URL": f"sqlite:///{log_dir / 'cases.db'}", **(extra_env or {})}
     process = subprocess.Popen(
         [str(REPO_ROOT / ".venv" / "bin" / "trialbot"), "run"], cwd=REPO_ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,

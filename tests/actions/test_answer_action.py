@@ -1,7 +1,7 @@
 import asyncio
 
 import pytest
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from trackers import tracker_for
 
@@ -48,9 +48,25 @@ def test_can_i_join_questions_state_the_criterion_and_offer_screening(action: Ac
 
 def test_an_unrelated_question_is_declined_and_remembered_for_the_navigator(action: ActionAnswerQuestion):
     question = "What is the best cream for a sunburn on my child's face?"
-    messages, events = run(action, question, slots={"unanswered_questions": ["earlier one"]})
+    messages, events = run(action, question)
     text = messages[0]["text"]
     assert "can only answer questions about this trial" in text
     assert not messages[0].get("custom")  # no citations for a declined question
     assert messages[0]["buttons"] == [{"title": "Talk to a person", "payload": "/request_human"}]
+    assert events == [SlotSet("unanswered_questions", [question])]
+
+
+def test_a_second_unanswered_question_starts_the_handoff(action: ActionAnswerQuestion):
+    question = "What is the best cream for a sunburn on my child's face?"
+    messages, events = run(action, question, slots={"unanswered_questions": ["earlier one"]})
+    assert "navigator" in messages[-1]["text"]
+    assert events == [SlotSet("unanswered_questions", ["earlier one", question]), FollowupAction("handoff_form")]
+
+
+def test_unanswered_questions_in_a_form_do_not_start_the_handoff(action: ActionAnswerQuestion):
+    question = "What is the best cream for a sunburn on my child's face?"
+    tracker = tracker_for(question, slots={"unanswered_questions": ["earlier one"]})
+    tracker.active_loop = {"name": "prescreening_form"}
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
     assert events == [SlotSet("unanswered_questions", ["earlier one", question])]

@@ -1,4 +1,5 @@
-"""``POST /api/chat`` against a real localhost Rasa stand-in: forwarding, every bad input, Rasa failures."""
+"""``POST /api/chat`` against a real localhost Rasa stand-in: forwarding, every bad input, and faults behind it
+(Rasa down, slow or answering badly, the action server down): one polite message, never an error page."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from webfakes import GOOD_SENDER, RASA_REPLY, ServedApp, StandIn, json_reply
 
 from trialbot.settings import WebSettings
 from web.app import create_app
-from web.routes.chat import sender_hash
+from web.routes.chat import FAULT_HEADER, ONE_MOMENT, sender_hash
 
 pytestmark = pytest.mark.integration
 
@@ -188,22 +189,36 @@ def test_wrong_method_and_unknown_path_are_json_too(client: TestClient) -> None:
     assert_error(client.get("/api/nothing-here"), 404, "not_found")
 
 
-# ---- Rasa failures -------------------------------------------------------------------------------
+# ---- faults behind the web service: one polite message, never silence or an error page -------------
 
 
-def test_rasa_unreachable_is_503(
+def assert_one_moment(response: httpx.Response, fault: str) -> str:
+    assert response.status_code == 200, response.text
+    assert response.headers[FAULT_HEADER] == fault
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert len(body) == 1 and set(body[0]) == {"recipient_id", "text"}
+    assert body[0]["recipient_id"] == GOOD_SENDER
+    text = body[0]["text"]
+    assert ONE_MOMENT in text and "talk to a person" in text and "emergency number" in text
+    assert "Traceback" not in response.text and "HTTP" not in text
+    return text
+
+
+def test_rasa_unreachable_gets_the_one_moment_reply(
     make_client: Callable[..., TestClient], web_settings: WebSettings, dead_url: str
 ) -> None:
     client = make_client(web_settings.model_copy(update={"rasa_url": dead_url}))
-    assert_error(client.post("/api/chat", content=good_body(), headers=JSON), 503, "bot_unavailable")
+    text = assert_one_moment(client.post("/api/chat", content=good_body(), headers=JSON), "bot_unavailable")
+    assert text == ONE_MOMENT  # nothing urgent in the message: just the polite reply
 
 
-def test_rasa_timeout_is_503(
+def test_rasa_timeout_gets_the_one_moment_reply(
     make_client: Callable[..., TestClient], web_settings: WebSettings, rasa: StandIn
 ) -> None:
     rasa.delay_s = 1.5
     client = make_client(web_settings.model_copy(update={"rasa_timeout_s": 0.3}))
-    assert_error(client.post("/api/chat", content=good_body(), headers=JSON), 503, "bot_unavailable")
+    assert_one_moment(client.post("/api/chat", content=good_body(), headers=JSON), "bot_unavailable")
 
 
 @pytest.mark.parametrize(
@@ -217,9 +232,64 @@ def test_rasa_timeout_is_503(
     ],
     ids=["500", "404", "not json", "not a list", "list of strings"],
 )
-def test_bad_rasa_answer_is_502(client: TestClient, rasa: StandIn, reply: tuple[int, bytes, str]) -> None:
+def test_bad_rasa_answer_gets_the_one_moment_reply(
+    client: TestClient, rasa: StandIn, reply: tuple[int, bytes, str]
+) -> None:
     rasa.webhook_reply = reply
-    assert_error(client.post("/api/chat", content=good_body(), headers=JSON), 502, "bot_error")
+    assert_one_moment(client.post("/api/chat", content=good_body(), headers=JSON), "bot_error")
+
+
+def test_no_answer_because_the_action_server_is_down_gets_the_one_moment_reply(
+    make_client: Callable[..., TestClient], web_settings: WebSettings, rasa: StandIn, dead_url: str
+) -> None:
+    rasa.webhook_reply = json_reply([])  # what Rasa sends when its custom action could not be run
+    client = make_client(web_settings.model_copy(update={"action_server_url": dead_url}))
+    assert_one_moment(client.post("/api/chat", content=good_body(), headers=JSON), "actions_unavailable")
+
+
+def test_no_answer_with_the_action_server_up_is_passed_through(
+    client: TestClient, rasa: StandIn, action_server: StandIn
+) -> None:
+    # e.g. a navigator holds the conversation (Rasa is paused): silence is right, the navigator answers
+    rasa.webhook_reply = json_reply([])
+    response = client.post("/api/chat", content=good_body(), headers=JSON)
+    assert response.status_code == 200
+    assert response.json() == []
+    assert FAULT_HEADER not in response.headers
+
+
+def test_an_unhealthy_action_server_counts_as_down(
+    client: TestClient, rasa: StandIn, action_server: StandIn
+) -> None:
+    rasa.webhook_reply = json_reply([])
+    action_server.health_status = 503
+    assert_one_moment(client.post("/api/chat", content=good_body(), headers=JSON), "actions_unavailable")
+
+
+@pytest.mark.parametrize(
+    ("message", "first_words"),
+    [
+        ("I have crushing chest pain right now", "Please get medical help now"),
+        ("I want to kill myself", "Please reach out for help right now"),
+    ],
+)
+def test_an_urgent_message_during_a_fault_gets_the_call_for_help_first(
+    make_client: Callable[..., TestClient], web_settings: WebSettings, dead_url: str, message: str,
+    first_words: str
+) -> None:
+    client = make_client(web_settings.model_copy(update={"rasa_url": dead_url}))
+    text = assert_one_moment(client.post("/api/chat", content=good_body(message), headers=JSON), "bot_unavailable")
+    assert text.startswith(first_words)
+    assert "alerting" not in text  # no navigator is alerted while the bot is down: do not claim it
+
+
+def test_the_conversation_goes_on_once_rasa_is_back(client: TestClient, rasa: StandIn) -> None:
+    rasa.webhook_reply = json_reply({"error": "boom"}, status=500)
+    assert_one_moment(client.post("/api/chat", content=good_body(), headers=JSON), "bot_error")
+    rasa.webhook_reply = json_reply(RASA_REPLY)
+    response = client.post("/api/chat", content=good_body(), headers=JSON)
+    assert response.json() == RASA_REPLY and FAULT_HEADER not in response.headers
+    assert [r.json() for r in rasa.received] == [{"sender": GOOD_SENDER, "message": "What is SHR-A1904?"}] * 2
 
 
 def test_rasa_empty_list_is_passed_through(client: TestClient, rasa: StandIn) -> None:

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 EXPECTED_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 
 
@@ -29,6 +29,9 @@ def assert_security_headers(headers: object) -> None:
     assert h["referrer-policy"] == "no-referrer"  # type: ignore[index]
     assert h["x-frame-options"] == "DENY"  # type: ignore[index]
     assert "camera=()" in h["permissions-policy"]  # type: ignore[index]
+    assert h["cross-origin-opener-policy"] == "same-origin"  # type: ignore[index]
+    assert h["strict-transport-security"] == "max-age=31536000"  # type: ignore[index]
+    assert h["x-permitted-cross-domain-policies"] == "none"  # type: ignore[index]
 
 
 def test_csp_constant_is_the_documented_policy() -> None:

@@ -1,10 +1,13 @@
-"""``POST /api/chat``: validate the raw body, forward ``{sender, message}`` to Rasa's REST channel, and
-return Rasa's list of messages unchanged.
+"""``POST /api/chat``: rate-limit, validate the raw body, forward ``{sender, message}`` to Rasa's REST channel,
+and return Rasa's list of messages unchanged.
 
-Status codes: 400 bad encoding / bad JSON / bad Content-Length, 413 body over ``max_body_bytes``,
-415 not JSON, 422 bad fields (including a message over ``max_message_chars``: the body was acceptable, one
-field is not), 502 Rasa answered badly, 503 Rasa unreachable or too slow. Logs carry a hash of the sender,
-sizes and statuses, never the message text.
+Bad input keeps its error statuses: 400 bad encoding / bad JSON / bad Content-Length, 413 body over
+``max_body_bytes``, 415 not JSON, 422 bad fields (including a message over ``max_message_chars``: the body was
+acceptable, one field is not), 429 over the rate limit (per client address, then per sender). A fault behind
+us is never silence or an error page for the patient: when Rasa is unreachable, too slow or answers badly, or
+answers nothing because the action server is down, the answer is 200 with one polite "one moment" message
+(``ONE_MOMENT``; call-for-help words first when the message reports an urgent symptom) and an ``X-Chat-Fault``
+header naming the fault. Logs carry a hash of the sender, sizes and statuses, never the message text.
 """
 
 from __future__ import annotations
@@ -12,14 +15,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from web.chat_input import ChatInputError, check_content_type, parse_chat_request, read_body
+from web.chat_input import ChatInputError, ChatRequest, check_content_type, parse_chat_request, read_body
 from web.deps import HttpClientDep, SettingsDep
 from web.errors import ApiError
-from web.rasa_client import BotError, BotUnavailable, send_to_rasa
+from web.rasa_client import BotError, BotUnavailable, action_server_health_url, probe, send_to_rasa
 from web.schemas import BotMessagePublic, ChatRequestPublic, ErrorPublic
 
 logger = logging.getLogger(__name__)
@@ -35,10 +39,64 @@ _STATUS_BY_CODE = {
 }  # every other input error is 422
 
 _NO_STORE = {"Cache-Control": "no-store"}
+FAULT_HEADER = "X-Chat-Fault"
+# How long an empty reply may wait for the action server's health check before it counts as down.
+_ACTIONS_PROBE_TIMEOUT_S = 2.0
+
+ONE_MOMENT = (
+    "One moment please \u2014 I'm having trouble answering right now. Please try again in a minute. "
+    'If you need a person, type "talk to a person". '
+    "If you feel very unwell, don't wait for me: call your local emergency number or your treating team now."
+)
+URGENT_FIRST = (
+    "Please get medical help now: call your local emergency number, or contact your treating team straight "
+    "away. What you describe ({label}) can need urgent care. I'm having trouble right now, so no one from the "
+    "team has seen your message yet. Please don't wait for a reply here."
+)
+SELF_HARM_FIRST = (
+    "Please reach out for help right now: call your local emergency number or a suicide crisis line, or go to "
+    "the nearest emergency department. I'm having trouble right now, so no one from the team has seen your "
+    "message yet. If you can, tell someone near you how you are feeling and stay with them."
+)
 
 
 def sender_hash(sender: str) -> str:
     return hashlib.sha256(sender.encode("utf-8")).hexdigest()[:12]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _rate_limited(request: Request, limiter_name: str, key: str) -> ApiError:
+    limiter = getattr(request.app.state, limiter_name)
+    error = ApiError(429, "rate_limited", "You are sending messages too quickly. Please wait a moment and try again.")
+    error.headers = {"Retry-After": str(limiter.retry_after_s(key))}
+    return error
+
+
+def _hit(request: Request, limiter_name: str, key: str) -> None:
+    """Count one message against ``key``; 429 when it was already over its limit."""
+    if not getattr(request.app.state, limiter_name).hit(key):
+        logger.info("chat rate-limited (%s)", key.split(":", 1)[0])
+        raise _rate_limited(request, limiter_name, key)
+
+
+def fault_reply(chat_request: ChatRequest) -> list[dict[str, Any]]:
+    """The one polite message for a fault. A message that reports an urgent symptom gets the call-for-help
+    words first: the bot that would normally answer it (and alert a navigator) is not reachable."""
+    text = ONE_MOMENT
+    try:
+        from safety.urgent import category_label, detect_urgent
+
+        finding = detect_urgent(chat_request.message)
+        if finding is not None:
+            first = SELF_HARM_FIRST if finding.is_self_harm else URGENT_FIRST.format(
+                label=category_label(finding.category))
+            text = f"{first}\n\n{ONE_MOMENT}"
+    except Exception as exc:  # a fault reply must never fail; the plain one already points to emergency help
+        logger.warning("urgent check in the fault reply failed (%s)", type(exc).__name__)
+    return [{"recipient_id": chat_request.sender, "text": text}]
 
 
 @router.post(
@@ -50,9 +108,10 @@ def sender_hash(sender: str) -> str:
             "content": {"application/json": {"schema": ChatRequestPublic.model_json_schema()}},
         }
     },
-    responses={code: {"model": ErrorPublic} for code in (400, 413, 415, 422, 502, 503)},
+    responses={code: {"model": ErrorPublic} for code in (400, 413, 415, 422, 429)},
 )
 async def chat(request: Request, settings: SettingsDep, client: HttpClientDep) -> JSONResponse:
+    _hit(request, "chat_address_limiter", f"ip:{client_address(request)}")  # before reading any body
     try:
         check_content_type(request.headers.get("content-type"))
         raw = await read_body(request, settings.max_body_bytes)
@@ -61,28 +120,25 @@ async def chat(request: Request, settings: SettingsDep, client: HttpClientDep) -
         status = _STATUS_BY_CODE.get(exc.code, 422)
         logger.info("chat rejected: %s (%d)", exc.code, status)
         raise ApiError(status, exc.code, exc.detail) from None
+    _hit(request, "chat_sender_limiter", f"sender:{chat_request.sender}")
 
-    who = sender_hash(chat_request.sender)
+    who, size = sender_hash(chat_request.sender), len(chat_request.message)
     started = time.perf_counter()
+    fault = None
     try:
-        messages = await send_to_rasa(
-            client, settings.rasa_url, chat_request.as_json(), settings.rasa_timeout_s
-        )
+        messages = await send_to_rasa(client, settings.rasa_url, chat_request.as_json(), settings.rasa_timeout_s)
     except BotUnavailable as exc:
-        logger.warning("chat sender=%s len=%d rasa unavailable: %s", who, len(chat_request.message), exc)
-        raise ApiError(
-            503, "bot_unavailable", "The assistant is not available right now. Please try again in a moment."
-        ) from None
+        fault, why = "bot_unavailable", str(exc)
     except BotError as exc:
-        logger.warning("chat sender=%s len=%d rasa error: %s", who, len(chat_request.message), exc)
-        raise ApiError(
-            502, "bot_error", "The assistant could not answer this message. Please try again in a moment."
-        ) from None
-    logger.info(
-        "chat sender=%s len=%d -> %d messages in %.0f ms",
-        who,
-        len(chat_request.message),
-        len(messages),
-        (time.perf_counter() - started) * 1000,
-    )
+        fault, why = "bot_error", str(exc)
+    else:
+        if not messages:  # Rasa answers nothing when a custom action failed; nothing is also right while paused
+            timeout_s = min(settings.health_timeout_s, _ACTIONS_PROBE_TIMEOUT_S)
+            up, why = await probe(client, action_server_health_url(settings.action_server_url), timeout_s)
+            fault = None if up else "actions_unavailable"
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    if fault is not None:
+        logger.warning("chat sender=%s len=%d fault %s (%s) in %.0f ms", who, size, fault, why, elapsed_ms)
+        return JSONResponse(fault_reply(chat_request), headers={**_NO_STORE, FAULT_HEADER: fault})
+    logger.info("chat sender=%s len=%d -> %d messages in %.0f ms", who, size, len(messages), elapsed_ms)
     return JSONResponse(messages, headers=_NO_STORE)

@@ -3,7 +3,9 @@
  *
  * Include with ONE tag on any page:  <script src="https://<host>/static/widget.js" defer></script>
  * The script loads its own stylesheet (widget.css beside it), injects a launcher button and a chat panel,
- * and talks to POST /api/chat on the origin it was loaded from.
+ * and talks to POST /api/chat on the origin it was loaded from. While the panel is open it also polls
+ * GET /api/chat/messages every few seconds for messages from a patient navigator (a person who took the
+ * conversation over in the navigator console); only those come that way, so nothing is shown twice.
  *
  * Safety rule: message content is only ever rendered through textContent / createTextNode; links are
  * created with createElement and only for http(s) URLs. No HTML string is ever parsed by this file.
@@ -24,11 +26,14 @@
   var MAX_ENTRIES = 200;
   var REQUEST_TIMEOUT_MS = 45000;
   var GREET_PAYLOAD = "/greet";
+  var POLL_MS = 3000;
+  var NAVIGATOR_LABEL = "Patient navigator";
   var SENDER_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
   var KEYS = {
     sender: "trialbot.sender",
     transcript: "trialbot.transcript",
     open: "trialbot.open",
+    cursor: "trialbot.cursor",
   };
 
   // ---- where we were loaded from -------------------------------------------------------------------
@@ -47,6 +52,7 @@
   var scriptEl = findScript();
   var scriptUrl = new URL(scriptEl ? scriptEl.src : "/static/widget.js", document.baseURI);
   var API_URL = scriptUrl.origin + "/api/chat";
+  var MESSAGES_URL = scriptUrl.origin + "/api/chat/messages";
   var CSS_URL = new URL("widget.css", scriptUrl).href;
 
   // ---- storage that never throws (private mode, disabled storage) ---------------------------------
@@ -149,11 +155,11 @@
     return out;
   }
   function cleanEntry(e) {
-    if (!e || typeof e !== "object" || (e.role !== "user" && e.role !== "bot")) {
+    if (!e || typeof e !== "object" || (e.role !== "user" && e.role !== "bot" && e.role !== "navigator")) {
       return null;
     }
-    if (e.role === "user") {
-      return str(e.text) ? { role: "user", text: e.text } : null;
+    if (e.role === "user" || e.role === "navigator") {
+      return str(e.text) ? { role: e.role, text: e.text } : null;
     }
     return {
       role: "bot",
@@ -186,8 +192,16 @@
     write(session, KEYS.transcript, JSON.stringify(entries));
   }
 
+  // Index of the last conversation event seen by the navigator-message polling (-1: none yet).
+  function loadCursor() {
+    var value = parseInt(read(session, KEYS.cursor) || "", 10);
+    return isFinite(value) && value >= -1 ? value : -1;
+  }
+
   var sender = senderId();
   var entries = loadTranscript();
+  var cursor = loadCursor();
+  var polling = false;
   var entryEls = [];
   var busy = false;
   var lastFailed = null;
@@ -277,6 +291,15 @@
       turn.appendChild(mine);
       return turn;
     }
+    if (entry.role === "navigator") {
+      // A person wrote this: say so visibly (line breaks are kept by the bubble's CSS).
+      var human = attrs(el("div", "tbw-msg tbw-bot tbw-navigator"), { "data-testid": "navigator-message" });
+      human.appendChild(el("strong", "tbw-navigator-label", NAVIGATOR_LABEL));
+      human.appendChild(document.createTextNode("\n"));
+      appendText(human, entry.text);
+      turn.appendChild(human);
+      return turn;
+    }
     if (entry.text) {
       var bubble = attrs(el("div", "tbw-msg tbw-bot"), { "data-testid": "bot-message" });
       bubble.appendChild(el("span", "tbw-sr-only", "Assistant: "));
@@ -363,6 +386,51 @@
         }
       }
     });
+  }
+
+  // ---- messages from a patient navigator (polled) --------------------------------------------------
+  function pollNavigator() {
+    // Only once the conversation has started (so polling never creates it), while open and visible.
+    if (polling || !entries.length || !isOpen() || document.hidden) {
+      return;
+    }
+    polling = true;
+    var asked = sender;
+    fetch(MESSAGES_URL + "?sender=" + encodeURIComponent(sender) + "&after=" + cursor, {
+      headers: { Accept: "application/json" },
+      cache: "no-store",
+      credentials: "omit",
+    })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (body) {
+        if (!body || typeof body !== "object" || asked !== sender) {
+          return; // an error (tried again later), or "Start over" happened meanwhile
+        }
+        var added = false;
+        (Array.isArray(body.messages) ? body.messages : []).forEach(function (m) {
+          if (m && typeof m.index === "number" && m.index > cursor && str(m.text)) {
+            pushEntry({ role: "navigator", text: m.text });
+            cursor = m.index;
+            added = true;
+          }
+        });
+        if (typeof body.cursor === "number" && body.cursor > cursor) {
+          cursor = body.cursor;
+        }
+        write(session, KEYS.cursor, String(cursor));
+        if (added) {
+          saveTranscript();
+          scrollToEnd();
+        }
+      })
+      .catch(function () {
+        /* offline or server busy: the next poll tries again */
+      })
+      .finally(function () {
+        polling = false;
+      });
   }
 
   // ---- errors ---------------------------------------------------------------------------------------
@@ -552,7 +620,9 @@
     clearError();
     lastFailed = null;
     entries = [];
+    cursor = -1;
     forget(session, KEYS.transcript);
+    forget(session, KEYS.cursor);
     forget(local, KEYS.sender);
     sender = senderId();
     renderAll();
@@ -710,6 +780,7 @@
     if (read(session, KEYS.open) === "1") {
       open(false);
     }
+    setInterval(pollNavigator, POLL_MS);
   }
 
   // ---- start: load the stylesheet first so nothing shows unstyled ----------------------------------

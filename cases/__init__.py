@@ -1,0 +1,1 @@
+"""Handoff cases for human patient navigators: the database models, migrations, schemas and store."""

@@ -1,0 +1,1 @@
+"""Privacy: erasing a conversation on request, withdrawing consent, and purging data past its retention."""
