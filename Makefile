@@ -11,7 +11,7 @@ MODEL_STAMP := bot/models/.trained
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 # Rasa loads the project's own NLU component (bot/components) and the shared safety package.
-export PYTHONPATH := $(CURDIR):$(CURDIR)/bot
+RASA_PATH := PYTHONPATH=$(CURDIR):$(CURDIR)/bot
 
 .PHONY: run test setup index train lint system-deps test-deps clean
 
@@ -38,8 +38,8 @@ index: $(VENV)/.installed
 	$(VENV)/bin/trialbot index
 
 $(MODEL_STAMP): $(RASA_VENV)/.installed $(BOT_FILES)
-	cd bot && ../$(RASA_VENV)/bin/rasa data validate --fail-on-warnings --quiet
-	cd bot && ../$(RASA_VENV)/bin/rasa train --fixed-model-name trialbot --out models --quiet
+	cd bot && $(RASA_PATH) ../$(RASA_VENV)/bin/rasa data validate --fail-on-warnings --quiet
+	cd bot && $(RASA_PATH) ../$(RASA_VENV)/bin/rasa train --fixed-model-name trialbot --out models --quiet
 	touch $@
 
 train: $(MODEL_STAMP)
@@ -59,7 +59,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
 test: setup system-deps lint
-	cd bot && ../$(RASA_VENV)/bin/rasa test core --stories tests --fail-on-prediction-errors --out ../var/rasa-results --quiet
+	cd bot && $(RASA_PATH) ../$(RASA_VENV)/bin/rasa test core --stories tests --fail-on-prediction-errors --out ../var/rasa-results --quiet
 	$(VENV)/bin/python -m pytest
 
 clean:

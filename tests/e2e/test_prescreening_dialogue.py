@@ -45,6 +45,27 @@ def test_a_caregiver_completes_the_pre_screening_in_free_text(stack):
     assert "✓ Age 70 is within the trial's age range" in summary
     assert screening_of(messages)["outcome"] == "possibly_eligible"
     assert any(b["payload"] == "/request_human" for m in messages for b in m.get("buttons", []))
+    # the end of a pre-screening leads to a navigator: "yes" starts the handoff, which asks consent first
+    assert "patient navigator" in patient.text("yes")
+
+
+def test_the_results_join_the_navigator_case(stack):
+    from cases.store import CaseStore
+
+    patient = Patient(stack)
+    patient.say("check if I can join")
+    patient.say("yes")
+    patient.say("I'm 64")
+    for answer in CLEAR_ANSWERS:
+        patient.say(answer)
+    for answer in ["yes", "yes", "email", "pat@example.org", "English", "afternoons"]:
+        reply = patient.text(answer)
+    assert "case reference" in reply
+    cases = CaseStore.from_url(f"sqlite:///{stack.log_dir / 'cases.db'}")
+    [case] = [c for c in cases.list_cases(["NCT07520357"]) if c.sender_id == patient.sender]
+    assert case.screening_outcome == "possibly_eligible" and case.screening_facts["age"] == 64
+    assert case.screening_result.criteria and case.contact_value == "pat@example.org"
+    assert any(m["text"] == "I'm 64" and m["role"] == "user" for m in case.transcript)
 
 
 def test_a_clear_exclusion_stops_early_and_explains_kindly(stack):

@@ -89,3 +89,20 @@ def test_withdrawing_consent_removes_health_data_from_the_case(stack):
     assert "withdrawn your consent" in chat(stack, "I withdraw my consent", patient)
     [case] = cases_of(cases, patient)
     assert case.contact_value is None and case.transcript == [] and case.status == "closed"
+
+
+def test_two_unanswered_questions_start_a_handoff_that_keeps_them_for_the_navigator(stack):
+    cases, _ = stores(stack)
+    patient = uuid.uuid4().hex
+    first = chat(stack, "What is the best diet for type 2 diabetes?", patient)
+    assert "can only answer questions about this trial" in first and "Is that okay?" not in first
+    second = chat(stack, "Which sunscreen is best for children?", patient)
+    assert "navigator" in second and "Is that okay?" in second  # the handoff starts by asking consent
+    assert "contacted" in chat(stack, "yes", patient)
+    chat(stack, "here in this chat", patient)
+    chat(stack, "English", patient)
+    assert "case reference" in chat(stack, "any time", patient)
+    [case] = cases_of(cases, patient)
+    assert case.unanswered_questions == ["What is the best diet for type 2 diabetes?",
+                                         "Which sunscreen is best for children?"]
+    assert case.contact_method == "chat" and case.contact_value is None
