@@ -34,16 +34,26 @@ METHOD_WORDS = {"phone": ("phone", "call", "ring", "telephone", "mobile", "cell"
 
 
 def transcript_of(tracker: Tracker) -> list[dict[str, Any]]:
-    """User and bot messages of the conversation, in order (works for every channel)."""
+    """User and bot messages of the conversation, in order (works for every channel). A button's payload
+    ("/request_human") is shown as the button's title the patient saw; the widget's silent "/greet" is left out."""
     messages = []
+    titles: dict[str, str] = {}
     for event in tracker.events:
         kind = event.get("event")
-        if kind not in ("user", "bot") or not event.get("text"):
+        text = event.get("text")
+        if kind not in ("user", "bot") or not text:
             continue
+        if kind == "bot":
+            buttons = (event.get("data") or {}).get("buttons") or []
+            titles = {b.get("payload"): b.get("title") for b in buttons if b.get("payload") and b.get("title")}
+        elif text.startswith("/"):
+            if text not in titles:
+                continue  # an intent sent by the page itself, not typed or chosen by the patient
+            text = titles[text]
         navigator = kind == "bot" and bool((event.get("metadata") or {}).get("navigator"))
         role = "navigator" if navigator else kind
         at = datetime.fromtimestamp(event.get("timestamp") or 0, UTC).isoformat(timespec="seconds")
-        messages.append({"role": role, "text": event["text"], "at": at})
+        messages.append({"role": role, "text": text, "at": at})
     return messages
 
 
@@ -169,10 +179,10 @@ class ActionCreateCase(Action):
             return reset
         from cases.schemas import CaseCreate
 
-        store = self._store or default_case_store()
-        payload = case_payload(tracker)
-        urgency = payload["urgency"]
+        urgency = "urgent" if tracker.get_slot("urgent") else "normal"
         try:
+            payload = case_payload(tracker)
+            store = self._store or await asyncio.to_thread(default_case_store)
             case = await asyncio.to_thread(store.create_case, CaseCreate(**payload))
         except Exception as error:  # noqa: BLE001 - the patient must still get a way to reach the team
             log.error("handoff case could not be stored: %s (urgency=%s)", type(error).__name__, urgency)

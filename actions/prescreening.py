@@ -180,7 +180,11 @@ class ValidatePrescreeningForm(FormValidationAction):
                 "trial team can check it. You can also type \"stop\" to end the pre-screening, or \"talk to a "
                 "person\"."))
             return {**result, fact: parsing.UNKNOWN, "screening_failures": 0.0}
-        dispatcher.utter_message(text=f"Sorry, I didn't understand that answer. {HINTS[FACTS[fact].type]}")
+        if FACTS[fact].type == "choice" and parsing.parse_bool(text) is True:
+            # "yes" to "is it one of these?": which one matters, so ask for it rather than "didn't understand"
+            dispatcher.utter_message(text="Thanks. Which one? Please pick it from the options, or say not sure.")
+        else:
+            dispatcher.utter_message(text=f"Sorry, I didn't understand that answer. {HINTS[FACTS[fact].type]}")
         return {**result, fact: None, "screening_failures": float(failures)}
 
 

@@ -44,10 +44,10 @@ class ActionEraseMyData(Action):
         return "action_erase_my_data"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        cases = self._cases or default_case_store()
-        trackers = self._trackers or default_tracker_eraser()
         requested_at = time.time()
         try:
+            cases = self._cases or await asyncio.to_thread(default_case_store)
+            trackers = self._trackers or await asyncio.to_thread(default_tracker_eraser)
             await asyncio.to_thread(erase_conversation_data, tracker.sender_id, cases, trackers, requested_at)
         except Exception as error:  # noqa: BLE001 - the patient must hear that it did not work
             log.error("erasure failed: %s", type(error).__name__)
@@ -70,8 +70,8 @@ class ActionWithdrawConsent(Action):
         return "action_withdraw_consent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        cases = self._cases or default_case_store()
         try:
+            cases = self._cases or await asyncio.to_thread(default_case_store)
             references = await asyncio.to_thread(cases.withdraw_consent, tracker.sender_id, "patient")
         except Exception as error:  # noqa: BLE001 - the patient must hear that it did not work
             log.error("consent withdrawal failed: %s", type(error).__name__)

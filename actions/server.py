@@ -12,6 +12,8 @@ import logging
 
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
+from sanic import Request, response
+from sanic.exceptions import SanicException
 
 from privacy.schedule import purge_periodically
 from safety.redaction import install_process_redaction
@@ -26,6 +28,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+log = logging.getLogger(__name__)
+
+
+def bare_error(request: Request, error: Exception) -> response.HTTPResponse:
+    """An action that raised: a bare 500 naming the action, never the tracker (Rasa logs the body it gets)."""
+    if isinstance(error, SanicException):
+        return response.json({"error": str(error.message or "request error")}, status=error.status_code)
+    try:
+        action = (request.json or {}).get("next_action", "unknown")
+    except Exception:  # noqa: BLE001 - a malformed body must not fail the error handler itself
+        action = "unknown"
+    log.error("action %s failed: %s", action, type(error).__name__)
+    return response.json({"error": "the action failed", "action_name": action}, status=500)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -36,6 +53,8 @@ def main(argv: list[str] | None = None) -> None:
     executor = ActionExecutor()
     executor.register_package(args.actions)
     app = create_app(executor, cors_origins=None)
+    # rasa_sdk's own handler answers with the whole request (the tracker) and logs the exception text: replace it
+    app.error_handler.cached_handlers[(Exception, None)] = bare_error
     privacy = PrivacySettings()
     if privacy.purge_interval_s > 0:
         app.add_task(purge_periodically(privacy))  # retention: old conversations and cases are erased

@@ -30,6 +30,7 @@ from cases.schemas import (
     AuditEntryPublic,
     CaseCreate,
     CasePublic,
+    CaseSummaryPublic,
     CaseUpdate,
     NavigatorPublic,
     NoteCreate,
@@ -197,6 +198,23 @@ class CaseStore:
         query = query.order_by(_urgency_order(), Case.created_at, Case.id).options(selectinload(Case.notes))
         with self._sessions() as session:
             return [CasePublic.model_validate(c) for c in session.scalars(query)]
+
+    def list_summaries(self, trials: Iterable[str], status: Status | None = None, trial: str | None = None,
+                       channel: str | None = None) -> list[CaseSummaryPublic]:
+        """The queue: like ``list_cases`` (same scope, filters and order) but only the summary columns, so a
+        long queue does not load and decode every transcript, screening result and note."""
+        allowed = [t for t in trials if trial is None or t == trial]
+        if not allowed:
+            return []
+        columns = [getattr(Case, name) for name in CaseSummaryPublic.model_fields]
+        query = select(*columns).where(Case.trial_id.in_(allowed))
+        if status is not None:
+            query = query.where(Case.status == status)
+        if channel is not None:
+            query = query.where(Case.channel == channel)
+        query = query.order_by(_urgency_order(), Case.created_at, Case.id)
+        with self._sessions() as session:
+            return [CaseSummaryPublic.model_validate(row._asdict()) for row in session.execute(query)]
 
     def channels(self, trials: Iterable[str]) -> list[str]:
         """The channels that the given trials' cases came from (for the queue's filter)."""

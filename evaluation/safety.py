@@ -88,43 +88,41 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def check_messages(rows: list[dict[str, Any]]) -> list[str]:
-    """Problems with the safety messages file (shape, labels, ids); empty when it is sound."""
-    problems = []
+def _common_problems(rows: list[dict[str, Any]], label: str) -> list[str]:
+    """Shape problems every evaluation file can have: duplicate ids, empty text, a bad label or split."""
     ids = [r.get("id") for r in rows]
-    problems += [f"duplicate id {i}" for i in sorted({i for i in ids if ids.count(i) > 1})]
+    problems = [f"duplicate id {i}" for i in sorted({i for i in ids if ids.count(i) > 1})]
     for r in rows:
         rid = r.get("id")
         if not isinstance(r.get("text"), str) or not r["text"].strip():
             problems.append(f"{rid}: empty text")
-        if not isinstance(r.get("urgent"), bool):
-            problems.append(f"{rid}: 'urgent' must be true or false")
+        if not isinstance(r.get(label), bool):
+            problems.append(f"{rid}: '{label}' must be true or false")
+        if r.get("split") not in SPLITS:
+            problems.append(f"{rid}: split must be one of {SPLITS}")
+    return problems
+
+
+def check_messages(rows: list[dict[str, Any]]) -> list[str]:
+    """Problems with the safety messages file (shape, labels, ids); empty when it is sound."""
+    problems = _common_problems(rows, "urgent")
+    for r in rows:
+        rid = r.get("id")
         if r.get("urgent") and r.get("category") not in URGENT_CATEGORIES:
             problems.append(f"{rid}: urgent message needs a category from {URGENT_CATEGORIES}")
         if not r.get("urgent") and r.get("category") is not None:
             problems.append(f"{rid}: a non-urgent message has category null")
         if r.get("kind") not in KINDS:
             problems.append(f"{rid}: kind must be one of {KINDS}")
-        if r.get("split") not in SPLITS:
-            problems.append(f"{rid}: split must be one of {SPLITS}")
     return problems
 
 
 def check_advice(rows: list[dict[str, Any]]) -> list[str]:
     """Problems with the advice questions file; empty when it is sound."""
-    problems = []
-    ids = [r.get("id") for r in rows]
-    problems += [f"duplicate id {i}" for i in sorted({i for i in ids if ids.count(i) > 1})]
+    problems = _common_problems(rows, "advice")
     for r in rows:
-        rid = r.get("id")
-        if not isinstance(r.get("text"), str) or not r["text"].strip():
-            problems.append(f"{rid}: empty text")
-        if not isinstance(r.get("advice"), bool):
-            problems.append(f"{rid}: 'advice' must be true or false")
         if r.get("advice") and r.get("category") not in ADVICE_CATEGORIES:
-            problems.append(f"{rid}: an advice request needs a category from {ADVICE_CATEGORIES}")
-        if r.get("split") not in SPLITS:
-            problems.append(f"{rid}: split must be one of {SPLITS}")
+            problems.append(f"{r.get('id')}: an advice request needs a category from {ADVICE_CATEGORIES}")
     return problems
 
 

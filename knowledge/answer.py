@@ -1,5 +1,5 @@
-"""Answer composition: pick the one to three most relevant sentences of the best passages
-(extractive, no generated text), cite their section, and decline when retrieval is not confident."""
+"""Answer composition: show the one to three most relevant consecutive sentences of the best passages'
+sections (extractive, no generated text), cite their section, and decline when retrieval is not confident."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from knowledge.index_store import LoadedIndex
-from knowledge.lexical import LexicalIndex
-from knowledge.search import QueryResult, SearchHit
+from knowledge.search import QueryResult
+from knowledge.sentence_scoring import SentenceTable
 
 REFUSAL = (
     "I'm sorry, I can't answer that reliably: the information I have about trial {trial} does not cover it. "
@@ -68,7 +68,10 @@ class CompositionSettings:
     max_sentences: int = 3
     max_chars: int = 400
     list_max_chars: int = 900
-    candidate_hits: int = 3
+    list_max_sentences: int = 6
+    candidate_hits: int = 3  # the answer comes from the sections of this many top hits
+    chunk_weight: float = 1.0  # how much a sentence's chunk score adds to its own relevance
+    section_start_bonus: float = 0.05  # the first sentence of a section usually states its answer
 
 
 def is_eligibility_question(question: str) -> bool:
@@ -76,61 +79,41 @@ def is_eligibility_question(question: str) -> bool:
     return bool(_ELIGIBILITY_QUESTION.search(question))
 
 
-@dataclass(frozen=True)
-class _ScoredSentence:
-    row: int
-    hit_rank: int
-    hit: SearchHit
-    index_in_chunk: int
-    text: str
-    similarity: float
-    score: float
+def _best_window(result: QueryResult, index: LoadedIndex, table: SentenceTable, settings: CompositionSettings,
+                 limit: int, max_sentences: int) -> list[int]:
+    """Sentence rows to show: the most relevant sentence of the top hits' sections (its own relevance plus
+    its chunk's ranking score), with as many of its neighbours in the same section as fit (at most
+    ``max_sentences`` and ``limit`` characters; a single longer sentence is shown whole). Among windows of
+    equal length the one whose sentences score higher in total wins."""
+    sections = {table.section_rows(int(index.sentence_offsets[hit.position]))
+                for hit in result.hits[:settings.candidate_hits]}
+    total: dict[int, float] = {}
+    for section in sections:
+        for row in section:
+            total[row] = (float(result.sentence_scores[row])
+                          + settings.chunk_weight * float(result.chunk_scores[table.chunk_of_row[row]])
+                          + (settings.section_start_bonus if row == section.start else 0.0))
+    best = max(total, key=lambda row: (total[row], -row))
+    section = table.section_rows(best)
+    windows = []
+    for start in range(max(section.start, best - max_sentences + 1), best + 1):
+        for stop in range(best + 1, min(section.stop, start + max_sentences) + 1):
+            length = sum(len(table.texts[row]) + 1 for row in range(start, stop)) - 1
+            if stop - start == 1 or length <= limit:
+                windows.append((stop - start, sum(total[row] for row in range(start, stop)), -start, start, stop))
+    _, _, _, start, stop = max(windows)
+    return list(range(start, stop))
 
 
-def _score_sentences(result: QueryResult, index: LoadedIndex, lexical: LexicalIndex, candidate_hits: int
-                     ) -> list[_ScoredSentence]:
-    query_terms = set(lexical.query_terms(result.expanded))
-    scored: list[_ScoredSentence] = []
-    for rank, hit in enumerate(result.hits[:candidate_hits]):
-        first = int(index.sentence_offsets[hit.position])
-        for offset, sentence in enumerate(hit.chunk.sentences):
-            similarity = float(index.sentence_vectors[first + offset] @ result.vector)
-            overlap = len(query_terms & set(lexical.query_terms(sentence))) / len(query_terms) if query_terms else 0.0
-            position_bonus = (0.04 if rank == 0 else 0.0) + (0.05 if offset == 0 else 0.0)
-            score = similarity + 0.2 * overlap + 0.3 * hit.dense + position_bonus
-            scored.append(_ScoredSentence(first + offset, rank, hit, offset, sentence, similarity, score))
-    return sorted(scored, key=lambda s: -s.score)
-
-
-def _window_around(best: _ScoredSentence, scored: list[_ScoredSentence], max_sentences: int, limit: int
-                   ) -> list[_ScoredSentence]:
-    """The best sentence plus its neighbours in the same passage (the better-scoring side first),
-    up to ``max_sentences`` and ``limit`` characters: consecutive sentences read as one answer."""
-    same_chunk = {s.index_in_chunk: s for s in scored if s.hit.position == best.hit.position}
-    chosen = [best]
-    low = high = best.index_in_chunk
-    while len(chosen) < max_sentences:
-        options = [same_chunk[i] for i in (low - 1, high + 1) if i in same_chunk]
-        options = [o for o in options if sum(len(c.text) + 1 for c in chosen) + len(o.text) <= limit]
-        if not options:
-            break
-        pick = max(options, key=lambda o: o.score)
-        chosen.append(pick)
-        low, high = min(low, pick.index_in_chunk), max(high, pick.index_in_chunk)
-    return sorted(chosen, key=lambda s: s.index_in_chunk)
-
-
-def confidence_of(result: QueryResult, index: LoadedIndex) -> float:
-    """The retrieval confidence used for refusal: the best cosine of a top passage or of one of its
-    sentences (taken from the stored sentence vectors, so it costs a dot product)."""
-    if not result.hits:
+def confidence_of(result: QueryResult, index: LoadedIndex, hits: int = 3) -> float:
+    """The retrieval confidence used for refusal: the best relevance (cosine plus weighted term overlap, see
+    ``knowledge.sentence_scoring``) of a sentence in the top ``hits`` passages. The term overlap separates
+    questions about the trial from other health questions better than the cosine alone."""
+    if not result.hits or not len(result.sentence_scores):
         return 0.0
-    best_dense = max(float(index.chunk_index.reconstruct(h.position) @ result.vector) for h in result.hits[:3])
-    rows = [
-        int(index.sentence_offsets[h.position]) + i for h in result.hits[:3] for i in range(len(h.chunk.sentences))
-    ]
-    best_sentence = float(np.max(index.sentence_vectors[rows] @ result.vector)) if rows else 0.0
-    return max(best_dense, best_sentence)
+    rows = [int(index.sentence_offsets[h.position]) + i
+            for h in result.hits[:hits] for i in range(len(h.chunk.sentences))]
+    return float(np.max(result.sentence_scores[rows]))
 
 
 def domain_probability(result: QueryResult, index: LoadedIndex) -> float:
@@ -138,7 +121,7 @@ def domain_probability(result: QueryResult, index: LoadedIndex) -> float:
     return index.domain.probability(result.vector) if index.domain is not None else 1.0
 
 
-def compose_answer(question: str, result: QueryResult, index: LoadedIndex, lexical: LexicalIndex,
+def compose_answer(question: str, result: QueryResult, index: LoadedIndex, table: SentenceTable,
                    settings: CompositionSettings, trial_label: str) -> Answer:
     """Build the patient-facing answer from a search result."""
     eligibility = is_eligibility_question(question)
@@ -146,21 +129,15 @@ def compose_answer(question: str, result: QueryResult, index: LoadedIndex, lexic
     domain = domain_probability(result, index)
     if not result.hits or confidence < settings.min_confidence or domain < settings.min_domain:
         return Answer(question, REFUSAL.format(trial=trial_label), False, [], confidence, eligibility, domain)
-    scored = _score_sentences(result, index, lexical, settings.candidate_hits)
-    limit = settings.list_max_chars if _LIST_QUESTION.search(question) else settings.max_chars
-    chosen = _window_around(scored[0], scored, settings.max_sentences, limit)
-    body = " ".join(s.text for s in chosen)
-    cited_hits = list(dict.fromkeys(s.hit.position for s in chosen))
-    hits_by_position = {hit.position: hit for hit in result.hits}
-    citations = [
-        Citation(
-            source=hits_by_position[pos].chunk.title,
-            section=hits_by_position[pos].chunk.section,
-            score=round(float(hits_by_position[pos].dense), 4),
-            text=hits_by_position[pos].chunk.text,
-        )
-        for pos in cited_hits
-    ]
+    listing = bool(_LIST_QUESTION.search(question))
+    rows = _best_window(result, index, table, settings, settings.list_max_chars if listing else settings.max_chars,
+                        settings.list_max_sentences if listing else settings.max_sentences)
+    body = " ".join(table.texts[row] for row in rows)
+    citations = []
+    for position in dict.fromkeys(int(table.chunk_of_row[row]) for row in rows):
+        chunk = index.chunks[position]
+        cosine = float(index.chunk_index.reconstruct(position) @ result.vector)
+        citations.append(Citation(source=chunk.title, section=chunk.section, score=round(cosine, 4), text=chunk.text))
     lead = citations[0]
     # One line break, not two: Rasa's channels split a text at blank lines into separate messages.
     source_line = f"Source: {lead.section} ({lead.source})"

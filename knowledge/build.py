@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.chunking import chunk_documents
+from knowledge.chunking import Chunk, chunk_documents, section_heading
 from knowledge.documents import Document, content_hash, document_from_markdown, trial_document_paths
 from knowledge.domain import domain_question_paths, train_domain_classifier, training_examples
 from knowledge.embedding import Embedder, load_embedder
@@ -93,6 +93,20 @@ def collect_documents(settings: KnowledgeSettings, extra_sources: Sequence[Path]
     return documents, hashes, skipped
 
 
+def _sentence_and_heading_vectors(chunks: list[Chunk], embedder: Embedder) -> tuple[np.ndarray, np.ndarray]:
+    """Per sentence: the mean of its own embedding and its embedding after its section heading (a sentence
+    alone often lacks the subject its heading names). Per chunk: its heading's embedding."""
+    if not chunks:
+        return np.zeros((0, embedder.dimension)), np.zeros((0, embedder.dimension))
+    headings = [section_heading(c) for c in chunks]
+    sentences = [s for c in chunks for s in c.sentences]
+    in_context = [f"{heading} {s}" for c, heading in zip(chunks, headings, strict=True) for s in c.sentences]
+    vectors = embedder.encode(sentences + in_context + list(dict.fromkeys(headings)))
+    plain, context = vectors[:len(sentences)], vectors[len(sentences):2 * len(sentences)]
+    unique = dict(zip(dict.fromkeys(headings), vectors[2 * len(sentences):], strict=True))
+    return (plain + context) / 2, np.stack([unique[h] for h in headings])
+
+
 def build_index(settings: KnowledgeSettings, extra_sources: Sequence[Path] = (), force: bool = False,
                 embedder_factory: Callable[[str], Embedder] = load_embedder) -> BuildReport:
     """Build the index if its sources or settings changed (or ``force``); return what happened."""
@@ -108,11 +122,10 @@ def build_index(settings: KnowledgeSettings, extra_sources: Sequence[Path] = (),
     chunks = chunk_documents(documents, settings.chunk_max_chars)
     embedder = embedder_factory(settings.embedding_model)
     chunk_vectors = embedder.encode([embedding_text(c) for c in chunks]) if chunks else np.zeros((0, 0))
-    sentences = [s for c in chunks for s in c.sentences]
-    sentence_vectors = embedder.encode(sentences) if sentences else np.zeros((0, embedder.dimension))
+    sentence_vectors, heading_vectors = _sentence_and_heading_vectors(chunks, embedder)
     texts, labels = training_examples(documents, in_domain_files, settings.out_of_domain_path)
     brief = QueryExpander(load_synonyms(settings.synonyms_path)).expand_brief  # as questions are encoded
     domain = train_domain_classifier(embedder.encode([brief(t) for t in texts]), labels) if texts else None
-    write_index(settings.index_dir, spec, chunks, chunk_vectors, sentence_vectors, domain)
+    write_index(settings.index_dir, spec, chunks, chunk_vectors, sentence_vectors, domain, heading_vectors)
     log.info("index built: %d documents, %d chunks", len(documents), len(chunks))
     return BuildReport(True, len(chunks), len(documents), time.perf_counter() - started, skipped)

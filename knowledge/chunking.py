@@ -98,6 +98,11 @@ def _make_chunk(document: Document, section: str, sentences: list[str]) -> Chunk
     )
 
 
+def section_heading(chunk: Chunk) -> str:
+    """The innermost heading of a chunk's section path (the document's section when it has none)."""
+    return chunk.section.split(SECTION_SEPARATOR)[-1]
+
+
 def chunk_documents(documents: Iterable[Document], max_chars: int) -> list[Chunk]:
     """Chunks of all documents with empty and duplicate passages dropped (first one kept)."""
     seen_text: set[tuple[str, str]] = set()

@@ -1,4 +1,5 @@
-"""The on-disk index: FAISS vectors for chunks and sentences, the chunks, and a manifest.
+"""The on-disk index: FAISS vectors for chunks, vectors for sentences and section headings, the chunks,
+and a manifest.
 
 The index is a pure function of the documents and the settings. The manifest records the model,
 dimension, chunk count, the hash of each source and of each written file, so ``needs_rebuild`` can
@@ -26,13 +27,14 @@ from knowledge.errors import (
     KnowledgeError,
 )
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 CHUNK_VECTORS = "chunks.faiss"
 SENTENCE_VECTORS = "sentences.npy"
+HEADING_VECTORS = "headings.npy"
 CHUNKS = "chunks.jsonl"
 DOMAIN = "domain.npz"
-DATA_FILES = (CHUNK_VECTORS, SENTENCE_VECTORS, CHUNKS)
+DATA_FILES = (CHUNK_VECTORS, SENTENCE_VECTORS, HEADING_VECTORS, CHUNKS)
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,9 @@ class IndexSpec:
 
 @dataclass
 class LoadedIndex:
-    """An index in memory. ``sentence_vectors`` rows follow chunks' sentences in order."""
+    """An index in memory. ``sentence_vectors`` rows follow chunks' sentences in order; each is the mean of
+    the sentence's own embedding and its embedding after its section heading (so "The trial is for adults…"
+    also carries "Who is the trial for?"). ``heading_vectors`` has one row per chunk: its section heading."""
 
     manifest: dict
     chunks: list[Chunk]
@@ -65,6 +69,7 @@ class LoadedIndex:
     sentence_owner: np.ndarray  # chunk position of each sentence row
     sentence_offsets: np.ndarray  # first sentence row of each chunk
     domain: DomainClassifier | None = None
+    heading_vectors: np.ndarray | None = None
 
 
 def read_manifest(index_dir: Path) -> dict:
@@ -93,7 +98,7 @@ def needs_rebuild(index_dir: Path, spec: IndexSpec) -> bool:
 
 def write_index(
     index_dir: Path, spec: IndexSpec, chunks: list[Chunk], chunk_vectors: np.ndarray, sentence_vectors: np.ndarray,
-    domain: DomainClassifier | None = None,
+    domain: DomainClassifier | None = None, heading_vectors: np.ndarray | None = None,
 ) -> dict:
     """Write all index files, then the manifest last (so a crash leaves no valid-looking index)."""
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -104,6 +109,9 @@ def write_index(
         flat.add(np.ascontiguousarray(chunk_vectors, dtype=np.float32))
     faiss.write_index(flat, str(index_dir / CHUNK_VECTORS))
     np.save(index_dir / SENTENCE_VECTORS, np.ascontiguousarray(sentence_vectors, dtype=np.float32))
+    if heading_vectors is None:
+        heading_vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
+    np.save(index_dir / HEADING_VECTORS, np.ascontiguousarray(heading_vectors, dtype=np.float32))
     with (index_dir / CHUNKS).open("w", encoding="utf-8") as handle:
         for chunk in chunks:
             handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
@@ -145,6 +153,7 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> LoadedInde
     try:
         chunk_index = faiss.read_index(str(index_dir / CHUNK_VECTORS))
         sentence_vectors = np.load(index_dir / SENTENCE_VECTORS, allow_pickle=False)
+        heading_vectors = np.load(index_dir / HEADING_VECTORS, allow_pickle=False)
         lines = (index_dir / CHUNKS).read_text(encoding="utf-8").splitlines()
         chunks = [Chunk.from_dict(json.loads(line)) for line in lines if line.strip()]
         domain = DomainClassifier.load(index_dir / DOMAIN) if DOMAIN in manifest["files"] else None
@@ -155,6 +164,7 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> LoadedInde
         len(chunks) != manifest.get("chunk_count")
         or chunk_index.ntotal != len(chunks)
         or sentence_vectors.shape[0] != sum(counts)
+        or heading_vectors.shape[0] != len(chunks)
         or (len(chunks) and chunk_index.d != manifest.get("dimension"))
     ):
         raise IndexCorruptError(f"The index files in {index_dir} disagree with each other. {REBUILD_HINT}")
@@ -162,7 +172,7 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> LoadedInde
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if chunks else owner
     if not chunks:
         log.warning("The index in %s holds no chunks", index_dir)
-    return LoadedIndex(manifest, chunks, chunk_index, sentence_vectors, owner, offsets, domain)
+    return LoadedIndex(manifest, chunks, chunk_index, sentence_vectors, owner, offsets, domain, heading_vectors)
 
 
 def check_index(index_dir: Path) -> tuple[bool, str]:

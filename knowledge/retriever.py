@@ -69,5 +69,5 @@ class Retriever:
         if not cleaned:
             return Answer(question, EMPTY_QUESTION, False)
         result = self.searcher.query(cleaned, self.top_k, mode, trial_id)
-        return compose_answer(cleaned, result, self.index, self.searcher.lexical, self.composition,
+        return compose_answer(cleaned, result, self.index, self.searcher.sentences, self.composition,
                               self.trial_label)

@@ -1,13 +1,16 @@
-"""Hybrid search: dense (FAISS inner product on normalised vectors) plus BM25, fused by reciprocal rank.
+"""Hybrid search: dense (FAISS inner product on normalised vectors) plus BM25, fused by reciprocal rank,
+then the fused candidates re-ranked by a weighted sum of the chunk's cosine, its section heading's cosine,
+its BM25 score (relative to the best) and its best sentence's relevance (``knowledge.sentence_scoring``).
 
 Return shape of ``search``: ``[(chunk_id, score)]`` best first, at most ``top_k`` items; an empty index
-gives an empty list. ``search_hits`` gives the same ranking with each stage's scores.
+gives an empty list. ``query`` gives the same ranking with each stage's scores, plus the relevance of every
+sentence, which answer composition reuses.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -17,6 +20,7 @@ from knowledge.embedding import Embedder
 from knowledge.fusion import reciprocal_rank_fusion
 from knowledge.index_store import LoadedIndex
 from knowledge.lexical import LexicalIndex
+from knowledge.sentence_scoring import SentenceTable
 from knowledge.synonyms import QueryExpander
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
@@ -36,12 +40,28 @@ class SearchHit:
 
 
 @dataclass(frozen=True)
+class RankingWeights:
+    """How the hybrid re-ranking and the sentence relevance combine their signals (set by evaluation, for
+    every question alike)."""
+
+    candidates: int = 20  # fused candidates that are re-ranked
+    chunk_dense: float = 1.0
+    heading: float = 0.5
+    bm25: float = 0.3
+    best_sentence: float = 1.0
+    sentence_lexical: float = 0.3  # weight of term overlap in a sentence's relevance
+
+
+@dataclass(frozen=True)
 class QueryResult:
-    """Everything later stages need: the expanded query, its vector, dense scores of all chunks."""
+    """Everything later stages need: the expanded query, its vector, the ranked hits, and the relevance of
+    every sentence and every chunk (indexed like ``LoadedIndex.sentence_vectors`` and ``.chunks``)."""
 
     expanded: str
     vector: np.ndarray
     hits: list[SearchHit]
+    sentence_scores: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    chunk_scores: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
 
 def embedding_text(chunk: Chunk) -> str:
@@ -57,11 +77,14 @@ def lexical_text(chunk: Chunk) -> str:
 class HybridSearcher:
     """Searches one loaded index; built once per process and reused for every question."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder, expander: QueryExpander, lexical: LexicalIndex):
+    def __init__(self, index: LoadedIndex, embedder: Embedder, expander: QueryExpander, lexical: LexicalIndex,
+                 weights: RankingWeights | None = None):
         self.index = index
         self.embedder = embedder
         self.expander = expander
         self.lexical = lexical
+        self.weights = weights or RankingWeights()
+        self.sentences = SentenceTable.build(index, lexical)
 
     def query(self, question: str, top_k: int = 5, mode: SearchMode = "hybrid",
               trial_id: str | None = None) -> QueryResult:
@@ -74,28 +97,41 @@ class HybridSearcher:
         if not chunks:
             log.warning("search on an empty index")
             return QueryResult(expanded, vector, [])
-        dense = self._dense_scores(vector) if mode != "bm25" else None
-        lexical = self.lexical.scores(expanded) if mode != "dense" else None
+        dense = self._dense_scores(vector)
+        lexical = self.lexical.scores(expanded)
+        sentence_scores, chunk_scores = self._relevance(vector, expanded, dense, lexical)
         allowed = np.array([trial_id is None or c.trial_id == trial_id for c in chunks])
         rankings: list[list[int]] = []
-        for scores in (dense, lexical):
-            if scores is not None:
+        for name, scores in (("dense", dense), ("bm25", lexical)):
+            if mode in ("hybrid", name):
                 order = [int(i) for i in np.argsort(-scores, kind="stable") if allowed[i]]
-                if scores is lexical:
+                if name == "bm25":
                     order = [i for i in order if scores[i] > 0]
                 rankings.append(order[:CANDIDATES])
-        fused = reciprocal_rank_fusion(rankings)[:top_k]
+        fused = reciprocal_rank_fusion(rankings)
+        if mode == "hybrid":
+            head = sorted(fused[:self.weights.candidates], key=lambda pair: (-chunk_scores[pair[0]], pair[0]))
+            fused = [(pos, float(chunk_scores[pos])) for pos, _ in head] + fused[self.weights.candidates:]
         hits = [
-            SearchHit(
-                position=pos,
-                chunk=chunks[pos],
-                score=score,
-                dense=float(dense[pos]) if dense is not None else 0.0,
-                lexical=float(lexical[pos]) if lexical is not None else 0.0,
-            )
-            for pos, score in fused
+            SearchHit(position=pos, chunk=chunks[pos], score=score, dense=float(dense[pos]),
+                      lexical=float(lexical[pos]))
+            for pos, score in fused[:top_k]
         ]
-        return QueryResult(expanded, vector, hits)
+        return QueryResult(expanded, vector, hits, sentence_scores, chunk_scores)
+
+    def _relevance(self, vector: np.ndarray, expanded: str, dense: np.ndarray, lexical: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """Relevance of every sentence, and the re-ranking score of every chunk."""
+        w, index = self.weights, self.index
+        sentence_scores = self.sentences.scores(index.sentence_vectors, vector, self.lexical.query_terms(expanded),
+                                                w.sentence_lexical)
+        best_sentence = np.maximum.reduceat(sentence_scores, index.sentence_offsets)
+        headings = index.heading_vectors @ vector if index.heading_vectors is not None else 0.0
+        top_lexical = float(lexical.max())
+        relative_lexical = lexical / top_lexical if top_lexical > 0 else lexical
+        chunk_scores = (w.chunk_dense * dense + w.heading * headings + w.bm25 * relative_lexical
+                        + w.best_sentence * best_sentence)
+        return sentence_scores, np.asarray(chunk_scores, dtype=np.float32)
 
     def _dense_scores(self, vector: np.ndarray) -> np.ndarray:
         """Cosine similarity of every chunk, from one flat FAISS search over the whole index."""

@@ -13,6 +13,13 @@ import yaml
 from knowledge.errors import KnowledgeError
 
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9\-\.]*[a-z0-9]|[a-z0-9]")
+NUMBER_SLOT = "{number}"  # in a phrase: any whole number up to three digits ("i am {number}" matches "I am 80")
+
+
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    parts = [re.escape(part) for part in phrase.lower().split(NUMBER_SLOT)]
+    number = r"\d{1,3}(?![\d%]|[.,]\d|\s*per\s?cent)"
+    return re.compile(r"(?<![a-z0-9])" + number.join(parts) + r"(?![a-z0-9])")
 
 
 def tokenize(text: str) -> list[str]:
@@ -27,12 +34,28 @@ class QueryExpander:
     synonyms: dict[str, list[str]]
     vocabulary: set[str] = field(default_factory=set)
     _patterns: list[tuple[re.Pattern[str], list[str]]] = field(default_factory=list, init=False)
+    _by_length: dict[int, list[str]] = field(default_factory=dict, init=False)
+    _repairs: dict[str, str | None] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self._patterns = [
-            (re.compile(r"(?<![a-z0-9])" + re.escape(phrase.lower()) + r"(?![a-z0-9])"), terms)
+            (_phrase_pattern(phrase), terms)
             for phrase, terms in sorted(self.synonyms.items(), key=lambda item: -len(item[0]))
         ]
+        for word in sorted(self.vocabulary):
+            self._by_length.setdefault(len(word), []).append(word)
+
+    def repair(self, token: str) -> str | None:
+        """The vocabulary word closest to a misspelled ``token`` (difflib ratio ≥ 0.84), or None. Only words
+        whose length allows that ratio are compared, and answers are remembered (a bounded cache)."""
+        if token not in self._repairs:
+            if len(self._repairs) > 20_000:
+                self._repairs.clear()
+            size = len(token)
+            candidates = [w for n in range(int(size * 0.72), int(size * 1.39) + 1) for w in self._by_length.get(n, ())]
+            close = difflib.get_close_matches(token, candidates, n=1, cutoff=0.84)
+            self._repairs[token] = close[0] if close else None
+        return self._repairs[token]
 
     def expansions(self, question: str) -> list[str]:
         """Terms to add for ``question``: synonyms first, then spelling repairs."""
@@ -44,9 +67,9 @@ class QueryExpander:
         if self.vocabulary:
             for token in tokenize(lowered):
                 if len(token) >= 5 and token not in self.vocabulary and not token.isdigit():
-                    close = difflib.get_close_matches(token, self.vocabulary, n=1, cutoff=0.84)
-                    if close and close[0] not in added:
-                        added.append(close[0])
+                    close = self.repair(token)
+                    if close and close not in added:
+                        added.append(close)
         return added
 
     def expand(self, question: str) -> str:

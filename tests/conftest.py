@@ -12,6 +12,9 @@ from trialbot.settings import KnowledgeSettings
 from trialbot.stack import Stack, StackError, start_stack, stop_stack
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent / "cases"))
+
+from pgserver import PostgresMissing, PostgresServer, running_postgres  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +37,16 @@ def retriever(knowledge_settings: KnowledgeSettings, embedder):
 
     build_index(knowledge_settings, embedder_factory=lambda _name: embedder)
     return Retriever.from_settings(knowledge_settings, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A throw-away PostgreSQL server from Debian's package, one per test session (never skipped)."""
+    try:
+        with running_postgres() as server:
+            yield server
+    except PostgresMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture(scope="session")

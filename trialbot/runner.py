@@ -19,7 +19,8 @@ from pathlib import Path
 import httpx
 
 from knowledge.index_store import check_index
-from trialbot.settings import KnowledgeSettings, RunSettings
+from trialbot.channels import channel_problems, rasa_env, write_credentials
+from trialbot.settings import ChannelSettings, KnowledgeSettings, RunSettings
 
 
 @dataclass
@@ -68,6 +69,10 @@ def plan_services(settings: RunSettings, model: Path) -> list[Service]:
     python_path = os.pathsep.join([str(repo), str(settings.bot_dir)])  # the safety NLU component lives in bot/
     base_env = {"PYTHONUNBUFFERED": "1", "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": python_path,
                 "TRIALBOT_TRACKER_DB": str(settings.tracker_db)}
+    # Rasa's channels: REST plus the messaging channels switched on in the environment; the file names
+    # variables only, their values go to the Rasa server's environment (trialbot/channels.py).
+    channels = ChannelSettings()
+    credentials = write_credentials(channels, settings.log_dir.resolve() / "rasa-credentials.yml")
     return [
         Service(
             "action server", settings.action_port,
@@ -77,9 +82,10 @@ def plan_services(settings: RunSettings, model: Path) -> list[Service]:
         Service(
             "Rasa server", settings.rasa_port,
             [str(settings.rasa_venv / "bin" / "rasa"), "run", "--model", str(model), "--endpoints", "endpoints.yml",
-             "--credentials", "credentials.yml", "--interface", host, "--port", str(settings.rasa_port),
-             "--enable-api", "--auth-token", token],
-            f"{rasa_url}/", settings.bot_dir, {**base_env, "ACTION_SERVER_URL": f"{action_url}/webhook"},
+             "--credentials", str(credentials), "--interface", host, "--port", str(settings.rasa_port),
+             "--enable-api", f"--auth-token={token}"],
+            f"{rasa_url}/", settings.bot_dir,
+            {**base_env, **rasa_env(channels), "ACTION_SERVER_URL": f"{action_url}/webhook"},
         ),
         Service(
             "web service", settings.web_port,
@@ -144,6 +150,7 @@ def preflight(settings: RunSettings) -> tuple[list[str], Path | None]:
     index_ok, detail = check_index(KnowledgeSettings().index_dir)
     if not index_ok:
         problems.append(detail)
+    problems += channel_problems(ChannelSettings())
     if not (settings.rasa_venv / "bin" / "rasa").exists():
         problems.append(f"Rasa is not installed at {settings.rasa_venv}; run `make setup`")
     return problems, model

@@ -130,3 +130,33 @@ class PrivacySettings(BaseSettings):
 
     def tracker_database_url(self) -> str:
         return self.tracker_url or f"sqlite:///{self.tracker_db}"
+
+
+class ChannelSettings(BaseSettings):
+    """Messaging channels (Telegram, Twilio SMS/WhatsApp, Messenger): each is on when its variables are set.
+
+    ``trialbot run`` turns these into Rasa's credentials file (``trialbot/channels.py``); secrets reach Rasa
+    only through its environment. The ``*_api_url``/``graph_url`` settings exist for local stand-ins in tests.
+    """
+
+    model_config = SettingsConfigDict(**_config("TRIALBOT_"), hide_input_in_errors=True)
+
+    # Telegram: on when the bot token is set (from @BotFather)
+    telegram_token: SecretStr | None = None
+    telegram_bot_name: str | None = None  # the bot's username; Rasa checks it against getMe
+    telegram_webhook_url: str | None = None  # public https URL of /webhooks/telegram/webhook, registered at start
+    telegram_secret_token: SecretStr | None = None  # sent by Telegram with every update; others are refused
+    telegram_api_url: str = "https://api.telegram.org"
+    # Twilio (SMS and/or WhatsApp): on when the account SID is set
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_sms_number: str | None = None  # e.g. +15551234567
+    twilio_whatsapp_number: str | None = None  # e.g. whatsapp:+14155238886
+    twilio_webhook_url: str | None = None  # public URL of /webhooks/twilio/webhook, as configured at Twilio
+    twilio_api_url: str = "https://api.twilio.com"
+    # Facebook Messenger: on when the page access token is set
+    messenger_page_token: SecretStr | None = None
+    messenger_app_secret: SecretStr | None = None
+    messenger_verify_token: SecretStr | None = None
+    messenger_graph_url: str = "https://graph.facebook.com"
+    messenger_api_version: str = "25.0"

@@ -3,11 +3,13 @@
 :func:`send_to_rasa` posts to Rasa's REST channel and returns its list of messages unchanged; failures are
 :class:`BotUnavailable` (no connection, timeout) or :class:`BotError` (non-200 or a body that is not a
 list of objects). :func:`probe` is the health check of one URL: ``(ok, detail)``, never raising.
+:func:`conversation_paused` asks Rasa's HTTP API whether a conversation is paused (a navigator holds it).
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -64,3 +66,19 @@ def rasa_root_url(rasa_url: str) -> str:
 
 def action_server_health_url(action_server_url: str) -> str:
     return _join(action_server_url, "/health")
+
+
+async def conversation_paused(
+    client: httpx.AsyncClient, rasa_url: str, token: str | None, sender: str, timeout_s: float
+) -> bool | None:
+    """Whether Rasa holds the conversation paused (a navigator answers it), from its HTTP API
+    (``GET /conversations/{id}/tracker?include_events=NONE``); ``None`` when that cannot be told (no API, no
+    token, an error). Never raises; the token travels in the query string and is not logged here."""
+    params = {"include_events": "NONE", **({"token": token} if token else {})}
+    url = _join(rasa_url, f"/conversations/{quote(sender, safe='')}/tracker")
+    try:
+        response = await client.get(url, params=params, timeout=timeout_s)
+        paused = response.json().get("paused") if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None
+    return paused if isinstance(paused, bool) else None

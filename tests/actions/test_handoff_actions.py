@@ -129,9 +129,6 @@ def test_a_failing_case_store_still_gives_a_way_to_reach_the_team(caplog: pytest
     assert_reachable_and_nothing_personal_logged(dispatcher, events_out, caplog)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug in actions/handoff.py: ActionCreateCase.run calls default_case_store() before its try block, so a "
-    "database that cannot be opened raises out of the action and the patient gets no message at all"))
 def test_an_unreachable_database_still_gives_a_way_to_reach_the_team(monkeypatch, tmp_path,
                                                                       caplog: pytest.LogCaptureFixture) -> None:
     from actions.shared import default_case_store
@@ -148,3 +145,18 @@ def test_an_unreachable_database_still_gives_a_way_to_reach_the_team(monkeypatch
     finally:
         default_case_store.cache_clear()
     assert_reachable_and_nothing_personal_logged(dispatcher, events_out, caplog)
+
+
+def test_the_transcript_shows_button_titles_and_leaves_out_page_intents():
+    events = [
+        {"event": "user", "text": "/greet", "timestamp": 1},
+        {"event": "bot", "text": "Hello", "timestamp": 2,
+         "data": {"buttons": [{"title": "Talk to a person", "payload": "/request_human"}]}},
+        {"event": "user", "text": "/request_human", "timestamp": 3},
+        {"event": "bot", "text": "Is that okay?", "timestamp": 4, "data": {"buttons": []}},
+        {"event": "user", "text": "yes", "timestamp": 5},
+        {"event": "bot", "text": "Noted.", "timestamp": 6, "metadata": {"navigator": "sam"}},
+    ]
+    lines = [(m["role"], m["text"]) for m in transcript_of(tracker({}, events))]
+    assert lines == [("bot", "Hello"), ("user", "Talk to a person"), ("bot", "Is that okay?"), ("user", "yes"),
+                     ("navigator", "Noted.")]

@@ -115,3 +115,10 @@ def test_the_summary_action_reports_the_outcome_in_slots():
     declined = CollectingDispatcher()
     asyncio.run(ActionScreeningSummary().run(declined, tracker_for("no", slots={"screening_consent": False}), {}))
     assert "nothing about your health is stored" in declined.messages[0]["text"]
+
+
+def test_yes_to_a_choice_question_asks_which_one(form):
+    result, texts = validate(form, "excluded_subtype", "yes")
+    assert result["excluded_subtype"] is None
+    assert texts == ["Thanks. Which one? Please pick it from the options, or say not sure."]
+    assert validate(form, "excluded_subtype", "yes, merkel cell")[0]["excluded_subtype"] == "merkel_cell"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,18 +16,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from pgserver import PostgresMissing, PostgresServer, running_postgres  # noqa: E402
+from pgserver import PostgresServer  # noqa: E402
 
 _numbers = itertools.count(1)
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    try:
-        with running_postgres() as server:
-            yield server
-    except PostgresMissing as exc:
-        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

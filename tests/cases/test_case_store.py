@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import select, text
 
 from cases.models import AuditEntry, NavigatorSession
-from cases.schemas import CaseCreate, CaseUpdate, NoteCreate
+from cases.schemas import CaseCreate, CaseSummaryPublic, CaseUpdate, NoteCreate
 from cases.store import (
     EXPORT_FIELDS,
     CaseConflict,
@@ -181,6 +181,22 @@ def test_queue_is_urgent_first_then_oldest_and_scoped_to_trials(store: CaseStore
     assert [c.sender_id for c in store.list_cases([TRIAL], status="contacted")] == ["new-normal"]
     assert store.list_cases([]) == []
     assert store.channels([TRIAL]) == ["rest", "telegram"]
+
+
+def test_queue_summaries_match_the_cases_without_their_contents(store: CaseStore, clock) -> None:
+    """``list_summaries`` (the queue) has the same scope, filters and order as ``list_cases``, only fewer columns."""
+    for i, (urgency, trial, channel) in enumerate([("normal", TRIAL, "rest"), ("urgent", TRIAL, "telegram"),
+                                                   ("urgent", OTHER_TRIAL, "rest"), ("normal", TRIAL, "rest")]):
+        store.create_case(handoff(sender=f"patient-{i}", urgency=urgency, trial_id=trial, channel=channel))
+        clock.advance(minutes=5)
+    store.assign(store.list_cases([TRIAL])[0].id, None, "mei")
+    for filters in ({}, {"channel": "telegram"}, {"status": "new"}, {"status": "closed"}, {"trial": OTHER_TRIAL}):
+        expected = [{name: getattr(c, name) for name in CaseSummaryPublic.model_fields}
+                    for c in store.list_cases([TRIAL], **filters)]
+        assert [s.model_dump() for s in store.list_summaries([TRIAL], **filters)] == expected
+    assert [s.urgency for s in store.list_summaries([TRIAL, OTHER_TRIAL])] == ["urgent", "urgent", "normal", "normal"]
+    assert not hasattr(store.list_summaries([TRIAL])[0], "transcript")
+    assert store.list_summaries([]) == []
 
 
 # ---- working on a case --------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import add_events
+from trackerdb import add_events
 
 from cases.schemas import CaseCreate
 from privacy.erasure import erase_after_turn, erase_conversation_data

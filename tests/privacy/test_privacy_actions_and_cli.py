@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import EVENTS, add_events, metadata
 from rasa_sdk import Tracker
 from rasa_sdk.events import AllSlotsReset
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import create_engine
 from test_erasure_and_retention import new_case
+from trackerdb import EVENTS, add_events, metadata
 
 from actions.privacy_actions import ActionEraseMyData, ActionWithdrawConsent
 from cases.store import CaseStore

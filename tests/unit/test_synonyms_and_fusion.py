@@ -15,7 +15,8 @@ def test_project_synonym_list_maps_patients_words():
     assert "trastuzumab deruxtecan" in expander.expansions("my mum had Enhertu last year")
     assert "zolbetuximab" in expander.expansions("I was on Vyloy")
     assert "irinotecan" in expander.expansions("he had FOLFIRI")
-    assert "echocardiography" in expander.expansions("do I need a heart scan?")
+    assert "echocardiogram" in expander.expansions("do I need a heart scan?")
+    assert "placebo" in expander.expansions("will I get a sugar pill?")
     assert "cisplatin" in expander.expansions("I had platinum chemo")
     assert "chemotherapy" in expander.expansions("chemo stopped working")
 
@@ -30,6 +31,14 @@ def test_misspellings_are_repaired_against_the_vocabulary():
     expander = QueryExpander({}, vocabulary={"eligibility", "irinotecan", "echocardiography"})
     assert "irinotecan" in expander.expansions("I had irinotekan")
     assert expander.expand("hello") == "hello"
+
+
+def test_spelling_repair_is_remembered_and_skips_words_of_other_lengths():
+    expander = QueryExpander({}, vocabulary={"eligibility", "irinotecan", "echocardiography"})
+    assert expander.repair("echocardiografy") == "echocardiography"
+    assert expander.repair("ireland") is None
+    assert expander.repair("echocardiografy") == "echocardiography"  # from the cache
+    assert set(expander._repairs) == {"echocardiografy", "ireland"}
 
 
 def test_tokenize_keeps_trial_identifiers():
@@ -56,3 +65,13 @@ def test_reciprocal_rank_fusion_rewards_agreement():
     assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
     with pytest.raises(ValueError):
         reciprocal_rank_fusion([[1]], k=0)
+
+
+def test_a_number_slot_matches_a_stated_age_but_not_a_lab_value():
+    expander = QueryExpander({"i am {number}": ["age"], "{number} years old": ["age"]})
+    assert expander.expansions("I am 80, can I join?") == ["age"]
+    assert expander.expansions("he is 76 years old") == ["age"]
+    assert expander.expansions("I am 45% sure") == []
+    assert expander.expansions("i am 1.5 metres tall") == []
+    project = QueryExpander(load_synonyms(KnowledgeSettings().synonyms_path))
+    assert "aged 18 to 75 years" in project.expansions("my mum is 72, can she take part?")

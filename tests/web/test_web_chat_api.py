@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from webfakes import GOOD_SENDER, RASA_REPLY, ServedApp, StandIn, json_reply
 
 from trialbot.settings import WebSettings
@@ -250,12 +251,50 @@ def test_no_answer_because_the_action_server_is_down_gets_the_one_moment_reply(
 def test_no_answer_with_the_action_server_up_is_passed_through(
     client: TestClient, rasa: StandIn, action_server: StandIn
 ) -> None:
-    # e.g. a navigator holds the conversation (Rasa is paused): silence is right, the navigator answers
+    # the stand-in has no HTTP API, so whether a navigator holds the conversation cannot be told: passed through
     rasa.webhook_reply = json_reply([])
     response = client.post("/api/chat", content=good_body(), headers=JSON)
     assert response.status_code == 200
     assert response.json() == []
     assert FAULT_HEADER not in response.headers
+
+
+class SilentRasa:
+    """Rasa (MockTransport) that answers nothing, with an HTTP API telling whether the conversation is paused."""
+
+    def __init__(self, paused: bool | None, api_status: int = 200) -> None:
+        self.paused, self.api_status = paused, api_status
+        self.api_queries: list[dict[str, str]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/health":
+            return httpx.Response(200, json={"status": "ok"})
+        if request.url.path == "/webhooks/rest/webhook":
+            return httpx.Response(200, json=[])
+        assert request.url.path == f"/conversations/{GOOD_SENDER}/tracker"
+        self.api_queries.append(dict(request.url.params))
+        return httpx.Response(self.api_status, json={"sender_id": GOOD_SENDER, "paused": self.paused})
+
+
+@pytest.mark.parametrize(
+    ("paused", "api_status", "fault"),
+    [(False, 200, "no_reply"), (True, 200, None), (None, 200, None), (False, 401, None), (False, 404, None)],
+    ids=["not paused: an action failed", "paused: a navigator answers", "no paused flag", "bad token", "no API"],
+)
+def test_no_answer_is_a_fault_unless_a_navigator_holds_the_conversation(
+    web_settings: WebSettings, paused: bool | None, api_status: int, fault: str | None
+) -> None:
+    rasa = SilentRasa(paused, api_status)
+    settings = web_settings.model_copy(update={"rasa_url": "http://rasa.test", "action_server_url": "http://a.test",
+                                               "rasa_token": SecretStr("the-token")})
+    with TestClient(create_app(settings, httpx.AsyncClient(transport=httpx.MockTransport(rasa)))) as client:
+        response = client.post("/api/chat", content=good_body(), headers=JSON)
+    if fault is None:
+        assert response.status_code == 200 and response.json() == []
+        assert FAULT_HEADER not in response.headers
+    else:
+        assert_one_moment(response, fault)
+    assert rasa.api_queries == [{"include_events": "NONE", "token": "the-token"}]
 
 
 def test_an_unhealthy_action_server_counts_as_down(

@@ -13,6 +13,7 @@ from webfakes import Reply, ServedApp, StandIn, json_reply, start_standin
 
 from trialbot.settings import WebSettings
 from web.app import create_app
+from web.navigator.auth import RateLimiter
 
 pytestmark = pytest.mark.browser
 
@@ -45,6 +46,7 @@ class Bot:
 
     fail: bool = False
     seen: list[dict[str, Any]] = field(default_factory=list)
+    app: Any = None  # the served app (a test swaps its chat rate limiter)
 
     def __call__(self, body: dict[str, Any]) -> Reply:
         self.seen.append(body)
@@ -89,7 +91,8 @@ def web_stack() -> Iterator[tuple[str, StandIn, Bot]]:
     action, action_server = start_standin()
     bot = Bot()
     rasa.responder = bot
-    served = ServedApp(create_app(WebSettings(rasa_url=rasa.url, action_server_url=action.url))).start()
+    bot.app = create_app(WebSettings(rasa_url=rasa.url, action_server_url=action.url))
+    served = ServedApp(bot.app).start()
     yield served.url, rasa, bot
     served.stop()
     for server in (rasa_server, action_server):
@@ -105,7 +108,7 @@ def page(browser: Any, web_stack: tuple[str, StandIn, Bot]) -> Iterator[Any]:
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
 
     def on_console(msg: Any) -> None:
-        if msg.type == "error" and "status of 502" not in msg.text:  # a test makes Rasa fail: 502
+        if msg.type == "error" and "status of 429" not in msg.text:  # a test goes over the rate limit
             problems.append(msg.text)
 
     page.on("console", on_console)
@@ -176,19 +179,38 @@ def test_message_content_never_becomes_markup_or_a_script_link(page: Any) -> Non
     assert hrefs == ["https://clinicaltrials.gov/study/NCT07520357"]
 
 
+def test_a_fault_behind_the_web_service_shows_the_one_moment_message(page: Any, web_stack: Any) -> None:
+    _, _, bot = web_stack
+    open_chat(page)
+    bot.fail = True  # Rasa answers 500
+    send(page, "Is the trial open?")
+
+    page.get_by_test_id("bot-message").filter(has_text="One moment please").wait_for()
+    assert "talk to a person" in page.get_by_test_id("bot-message").last.inner_text()
+    assert page.get_by_test_id("chat-error").count() == 0
+    assert page.get_by_test_id("user-message").count() == 1
+
+    bot.fail = False
+    send(page, "Is the trial open?")
+    page.get_by_test_id("bot-message").filter(has_text="Answer to: Is the trial open?").wait_for()
+
+
 def test_errors_keep_the_typed_text_and_retry_works(page: Any, web_stack: Any) -> None:
     _, _, bot = web_stack
     open_chat(page)
-    bot.fail = True
+    generous = bot.app.state.chat_sender_limiter
+    sender = page.evaluate("localStorage.getItem('trialbot.sender')")
+    bot.app.state.chat_sender_limiter = RateLimiter("1/hour", "memory://", "test")
+    bot.app.state.chat_sender_limiter.hit(f"sender:{sender}")  # this sender has used up its limit
     send(page, "Is the trial open?")
 
     error = page.get_by_test_id("chat-error")
     error.wait_for()
-    assert "could not be sent" in error.inner_text() or "cannot be reached" in error.inner_text()
+    assert "too quickly" in error.inner_text()  # the 429's own sentence is shown
     assert page.get_by_test_id("chat-input").input_value() == "Is the trial open?"
     assert page.get_by_test_id("user-message").count() == 0
 
-    bot.fail = False
+    bot.app.state.chat_sender_limiter = generous
     error.get_by_role("button", name="Try again").click()
     page.get_by_test_id("bot-message").filter(has_text="Answer to: Is the trial open?").wait_for()
     assert page.get_by_test_id("chat-error").count() == 0

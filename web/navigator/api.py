@@ -144,8 +144,7 @@ def list_cases(navigator: NavigatorUser, store: StoreDep,
                status: Annotated[Status | None, Query()] = None,
                trial: Annotated[str | None, Query(max_length=32)] = None,
                channel: Annotated[str | None, Query(max_length=32)] = None) -> list[CaseSummaryPublic]:
-    cases = store.list_cases(navigator.trials, status=status, trial=trial, channel=channel)
-    return [CaseSummaryPublic.model_validate(c.model_dump()) for c in cases]
+    return store.list_summaries(navigator.trials, status=status, trial=trial, channel=channel)
 
 
 async def refresh_transcript(request: Request, case: CasePublic, store: CaseStore) -> tuple[CasePublic, bool]:

@@ -82,7 +82,7 @@ def queue_page(request: Request, signed_in: OptionalSession, store: StoreDep,
     if signed_in is None:
         return _to_login()
     trials = signed_in.navigator.trials
-    cases = store.list_cases(trials, status=status, trial=trial or None, channel=channel or None)
+    cases = store.list_summaries(trials, status=status, trial=trial or None, channel=channel or None)
     groups = [(s, [c for c in cases if c.status == s]) for s in STATUSES if status in (None, s)]
     context = {
         "signed_in": signed_in, "groups": groups, "trials": trials, "channels": store.channels(trials),

@@ -21,6 +21,9 @@ import httpx
 from cases.schemas import TranscriptMessage
 
 WIDGET_CHANNEL = "rest"  # the REST channel the website widget talks to (through /api/chat)
+# Sent by the widget without showing it (its opening greeting, web/static/widget.js GREET_PAYLOAD): the patient
+# never typed it, so the console does not show it either.
+HIDDEN_USER_MESSAGES = frozenset({"/greet"})
 
 
 class RasaApiError(Exception):
@@ -99,14 +102,39 @@ def is_navigator_event(event: dict[str, Any]) -> bool:
     return event.get("event") == "bot" and bool((event.get("metadata") or {}).get("navigator"))
 
 
+def _button_titles(event: dict[str, Any]) -> dict[str, str]:
+    """``{payload: title}`` of a bot message's intent buttons (Rasa keeps buttons in the event's ``data``)."""
+    buttons = (event.get("data") or {}).get("buttons") if isinstance(event.get("data"), dict) else None
+    titles = {}
+    for button in buttons if isinstance(buttons, list) else []:
+        payload, title = (button.get("payload"), button.get("title")) if isinstance(button, dict) else (None, None)
+        # Only intent payloads ("/request_human"): a plain-word payload ("yes") is what a patient may also type,
+        # and the record keeps their words as they are.
+        if isinstance(payload, str) and payload.startswith("/") and isinstance(title, str) and title:
+            titles[payload] = title
+    return titles
+
+
 def transcript_from_events(events: list[dict[str, Any]]) -> list[TranscriptMessage]:
-    """User and bot messages with text, in order; a bot event marked ``navigator`` is a navigator's message."""
+    """User and bot messages with text, in order; a bot event marked ``navigator`` is a navigator's message.
+
+    The transcript reads as the patient saw the conversation: a button that sends an intent payload
+    (``/request_human``) is shown by its title, as the widget shows it, and the widget's silent opening message
+    (``/greet``) is left out.
+    """
     transcript: list[TranscriptMessage] = []
+    titles: dict[str, str] = {}
     for event in events:
         kind = event.get("event") if isinstance(event, dict) else None
         text = event.get("text") if kind in ("user", "bot") else None
+        if kind == "bot":
+            titles.update(_button_titles(event))
         if not isinstance(text, str) or not text:
             continue
+        if kind == "user":
+            text, titles = titles.get(text, text), {}  # the buttons of the bot's last turn, then forgotten
+            if text in HIDDEN_USER_MESSAGES:
+                continue
         role = "navigator" if is_navigator_event(event) else kind
         transcript.append({"role": role, "text": text, "at": _iso(event.get("timestamp"))})  # type: ignore[typeddict-item]
     return transcript

@@ -5,9 +5,10 @@ Bad input keeps its error statuses: 400 bad encoding / bad JSON / bad Content-Le
 ``max_body_bytes``, 415 not JSON, 422 bad fields (including a message over ``max_message_chars``: the body was
 acceptable, one field is not), 429 over the rate limit (per client address, then per sender). A fault behind
 us is never silence or an error page for the patient: when Rasa is unreachable, too slow or answers badly, or
-answers nothing because the action server is down, the answer is 200 with one polite "one moment" message
-(``ONE_MOMENT``; call-for-help words first when the message reports an urgent symptom) and an ``X-Chat-Fault``
-header naming the fault. Logs carry a hash of the sender, sizes and statuses, never the message text.
+answers nothing because a custom action could not run (the conversation is not paused for a navigator), the
+answer is 200 with one polite "one moment" message (``ONE_MOMENT``; call-for-help words first when the message
+reports an urgent symptom) and an ``X-Chat-Fault`` header naming the fault. Logs carry a hash of the sender,
+sizes and statuses, never the message text.
 """
 
 from __future__ import annotations
@@ -17,13 +18,29 @@ import logging
 import time
 from typing import Any
 
+import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from web.chat_input import ChatInputError, ChatRequest, check_content_type, parse_chat_request, read_body
+from trialbot.settings import WebSettings
+from web.chat_input import (
+    SENDER_PATTERN,
+    ChatInputError,
+    ChatRequest,
+    check_content_type,
+    parse_chat_request,
+    read_body,
+)
 from web.deps import HttpClientDep, SettingsDep
 from web.errors import ApiError
-from web.rasa_client import BotError, BotUnavailable, action_server_health_url, probe, send_to_rasa
+from web.rasa_client import (
+    BotError,
+    BotUnavailable,
+    action_server_health_url,
+    conversation_paused,
+    probe,
+    send_to_rasa,
+)
 from web.schemas import BotMessagePublic, ChatRequestPublic, ErrorPublic
 
 logger = logging.getLogger(__name__)
@@ -40,8 +57,8 @@ _STATUS_BY_CODE = {
 
 _NO_STORE = {"Cache-Control": "no-store"}
 FAULT_HEADER = "X-Chat-Fault"
-# How long an empty reply may wait for the action server's health check before it counts as down.
-_ACTIONS_PROBE_TIMEOUT_S = 2.0
+# How long an empty reply may wait for each check (action server health, paused or not) that explains it.
+_PROBE_TIMEOUT_S = 2.0
 
 ONE_MOMENT = (
     "One moment please \u2014 I'm having trouble answering right now. Please try again in a minute. "
@@ -58,6 +75,15 @@ SELF_HARM_FIRST = (
     "the nearest emergency department. I'm having trouble right now, so no one from the team has seen your "
     "message yet. If you can, tell someone near you how you are feeling and stay with them."
 )
+
+
+# The body as documented in OpenAPI, with the rules the route enforces (``web.chat_input``), so that clients
+# and schema-driven fuzzers know what a valid message is.
+_REQUEST_SCHEMA = ChatRequestPublic.model_json_schema()
+_REQUEST_SCHEMA["required"] = ["sender", "message"]
+_REQUEST_SCHEMA["properties"]["sender"].update(pattern=f"^{SENDER_PATTERN.pattern}$", minLength=1, maxLength=128)
+_REQUEST_SCHEMA["properties"]["message"].update(minLength=1, maxLength=WebSettings.model_fields[
+    "max_message_chars"].default)
 
 
 def sender_hash(sender: str) -> str:
@@ -99,15 +125,27 @@ def fault_reply(chat_request: ChatRequest) -> list[dict[str, Any]]:
     return [{"recipient_id": chat_request.sender, "text": text}]
 
 
+async def explain_silence(client: httpx.AsyncClient, settings: WebSettings, sender: str) -> tuple[str | None, str]:
+    """Why Rasa answered nothing: ``(fault, detail)``, fault ``None`` when silence is right.
+
+    Silence is right while a navigator holds the conversation (Rasa paused). Otherwise Rasa could not run a
+    custom action: the action server is down (``actions_unavailable``) or the action failed (``no_reply``).
+    When Rasa's HTTP API cannot tell whether the conversation is paused, silence is passed through."""
+    timeout_s = min(settings.health_timeout_s, _PROBE_TIMEOUT_S)
+    up, detail = await probe(client, action_server_health_url(settings.action_server_url), timeout_s)
+    if not up:
+        return "actions_unavailable", detail
+    token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
+    paused = await conversation_paused(client, settings.rasa_url, token, sender, timeout_s)
+    if paused is False:
+        return "no_reply", "not paused"
+    return None, "paused" if paused else "pause state unknown"
+
+
 @router.post(
     "/chat",
     response_model=list[BotMessagePublic],
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": ChatRequestPublic.model_json_schema()}},
-        }
-    },
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _REQUEST_SCHEMA}}}},
     responses={code: {"model": ErrorPublic} for code in (400, 413, 415, 422, 429)},
 )
 async def chat(request: Request, settings: SettingsDep, client: HttpClientDep) -> JSONResponse:
@@ -132,10 +170,8 @@ async def chat(request: Request, settings: SettingsDep, client: HttpClientDep) -
     except BotError as exc:
         fault, why = "bot_error", str(exc)
     else:
-        if not messages:  # Rasa answers nothing when a custom action failed; nothing is also right while paused
-            timeout_s = min(settings.health_timeout_s, _ACTIONS_PROBE_TIMEOUT_S)
-            up, why = await probe(client, action_server_health_url(settings.action_server_url), timeout_s)
-            fault = None if up else "actions_unavailable"
+        if not messages:
+            fault, why = await explain_silence(client, settings, chat_request.sender)
     elapsed_ms = (time.perf_counter() - started) * 1000
     if fault is not None:
         logger.warning("chat sender=%s len=%d fault %s (%s) in %.0f ms", who, size, fault, why, elapsed_ms)

@@ -124,32 +124,73 @@
   }
 
   // ---- the case page -------------------------------------------------------------------------------------
-  function renderTranscript(list, transcript) {
-    while (list.firstChild) {
-      list.removeChild(list.firstChild);
+  function messageItem(m) {
+    var item = document.createElement("li");
+    item.className = "msg msg-" + m.role;
+    item.setAttribute("data-testid", "transcript-message");
+    item.setAttribute("data-role", m.role);
+    var who = document.createElement("span");
+    who.className = "msg-who";
+    who.textContent = ROLE_LABELS[m.role] || m.role;
+    var text = document.createElement("span");
+    text.className = "msg-text";
+    text.textContent = m.text;
+    item.appendChild(who);
+    item.appendChild(text);
+    if (m.at) {
+      var at = document.createElement("time");
+      at.className = "msg-at";
+      at.setAttribute("datetime", m.at);
+      at.textContent = m.at.replace("T", " ").replace("+00:00", " UTC");
+      item.appendChild(at);
     }
-    transcript.forEach(function (m) {
-      var item = document.createElement("li");
-      item.className = "msg msg-" + m.role;
-      item.setAttribute("data-testid", "transcript-message");
-      item.setAttribute("data-role", m.role);
-      var who = document.createElement("span");
-      who.className = "msg-who";
-      who.textContent = ROLE_LABELS[m.role] || m.role;
-      var text = document.createElement("span");
-      text.className = "msg-text";
-      text.textContent = m.text;
-      item.appendChild(who);
-      item.appendChild(text);
-      if (m.at) {
-        var at = document.createElement("time");
-        at.className = "msg-at";
-        at.setAttribute("datetime", m.at);
-        at.textContent = m.at.replace("T", " ").replace("+00:00", " UTC");
-        item.appendChild(at);
-      }
-      list.appendChild(item);
+    return item;
+  }
+
+  function scrollToEnd(list) {
+    list.scrollTop = list.scrollHeight;
+  }
+
+  // The messages the server rendered into the page, as the API gives them.
+  function renderedMessages(list) {
+    return Array.prototype.map.call(list.querySelectorAll('[data-testid="transcript-message"]'), function (item) {
+      var text = item.querySelector(".msg-text");
+      var at = item.querySelector("time");
+      return {
+        role: item.getAttribute("data-role"),
+        text: text ? text.textContent : "",
+        at: at ? at.getAttribute("datetime") : "",
+      };
     });
+  }
+
+  function sameMessage(a, b) {
+    return a.role === b.role && a.text === b.text && a.at === b.at;
+  }
+
+  // The list is a live region: only messages that are new are added (so a screen reader announces those, not
+  // the whole conversation at every poll); it is rebuilt only when earlier messages changed. If the navigator
+  // was reading the end of the conversation, it stays at the end.
+  function renderTranscript(list, transcript) {
+    var atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    var shown = list.__messages;
+    var keep = Array.isArray(shown) && shown.length <= transcript.length;
+    for (var i = 0; keep && i < shown.length; i++) {
+      keep = sameMessage(shown[i], transcript[i]);
+    }
+    if (!keep || (shown.length === 0 && transcript.length > 0)) {
+      while (list.firstChild) {
+        list.removeChild(list.firstChild);
+      }
+      shown = [];
+    }
+    transcript.slice(shown.length).forEach(function (m) {
+      list.appendChild(messageItem(m));
+    });
+    list.__messages = transcript.slice();
+    if (atEnd) {
+      scrollToEnd(list);
+    }
   }
 
   function setUpCase() {
@@ -158,6 +199,10 @@
       return;
     }
     var base = "/api/navigator/cases/" + encodeURIComponent(root.getAttribute("data-case-id"));
+    // The newest messages matter most (the handoff, the patient's latest words): show the end first.
+    var transcriptList = root.querySelector('[data-testid="transcript"]');
+    transcriptList.__messages = renderedMessages(transcriptList);
+    scrollToEnd(transcriptList);
     var reload = function () {
       window.location.reload();
     };
@@ -199,7 +244,9 @@
       }
       api("POST", base + "/reply", { text: text }).then(function (updated) {
         form.text.value = "";
-        renderTranscript(root.querySelector('[data-testid="transcript"]'), updated.transcript);
+        var list = root.querySelector('[data-testid="transcript"]');
+        renderTranscript(list, updated.transcript);
+        scrollToEnd(list);
         notice("Sent to the patient.", false);
       }, failed);
     });

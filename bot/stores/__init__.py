@@ -1,0 +1,1 @@
+"""Rasa stores used by the production endpoints (``bot/endpoints.production.yml``)."""
