@@ -147,8 +147,10 @@ def test_handoff_to_a_navigator_and_back_to_the_bot(stack, navigator_account: st
     navigator.get_by_test_id("reply-text").fill("Hello, this is Mei from the trial team. I'll call you tomorrow.")
     navigator.get_by_test_id("reply-send").click()
     expect(transcript.filter(has_text="this is Mei")).to_have_count(1)
-    reply = patient.get_by_test_id("navigator-message")
-    expect(reply).to_contain_text("this is Mei", timeout=15_000)
+    joined = patient.get_by_test_id("navigator-message").filter(has_text="has joined this conversation")
+    expect(joined).to_have_count(1, timeout=15_000)  # the patient sees that a person took over
+    reply = patient.get_by_test_id("navigator-message").filter(has_text="this is Mei")
+    expect(reply).to_have_count(1, timeout=15_000)
     expect(reply).to_contain_text("Patient navigator")
     bot_messages = patient.get_by_test_id("bot-message").count()
     type_message(patient, "Thank you, mornings are best")
@@ -167,6 +169,9 @@ def test_handoff_to_a_navigator_and_back_to_the_bot(stack, navigator_account: st
     expect(navigator.get_by_test_id("take")).to_be_visible()
     type_message(patient, "Where does the trial take place?")
     bot_says(patient, "Beijing")
-    expect(patient.get_by_test_id("navigator-message")).to_have_count(1)  # the reply was shown once
+    expect(reply).to_have_count(1)  # the reply was shown once
+    handed_back = patient.get_by_test_id("navigator-message").filter(has_text="handed this conversation back")
+    expect(handed_back).to_have_count(1, timeout=15_000)
+    expect(patient.get_by_test_id("navigator-message")).to_have_count(3)  # joined, the reply, handed back
     patient.screenshot(path=str(tmp_path / "6-patient-bot-again.png"))
     assert problems == []

@@ -102,7 +102,8 @@ def test_a_handoff_survives_restarts_of_the_web_service_and_the_action_server(se
     navigator.call("POST", f"/api/navigator/cases/{seen['id']}/take")
     navigator.call("POST", f"/api/navigator/cases/{seen['id']}/reply", json={"text": "Hello, this is Mei."})
     services.restart("web")
-    assert [m["text"] for m in chat.poll()["messages"]] == ["Hello, this is Mei."]
+    joined, reply = [m["text"] for m in chat.poll()["messages"]]
+    assert "navigator (a person) has joined" in joined and reply == "Hello, this is Mei."
     assert chat.say("Thank you, can you call me at 10?") == []  # the bot stays silent while Mei holds it
     held = navigator.call("GET", f"/api/navigator/cases/{seen['id']}/transcript")
     assert held["held_by"] == "mei" and held["transcript"][-1]["text"] == "Thank you, can you call me at 10?"

@@ -74,7 +74,10 @@ def test_take_reply_and_hand_back(as_navigator, case_store, fake_rasa) -> None:
     assert replied.status_code == 200
     assert replied.json()["transcript"][-1]["role"] == "navigator"
     posted = [c for c in fake_rasa.api_calls("POST")]
-    assert [c.body for c in posted][0] == [{"event": "pause"}]
+    pause, joined = posted[0].body
+    assert pause == {"event": "pause"}  # and the patient is told that a person has joined
+    assert joined["event"] == "bot" and "navigator (a person) has joined" in joined["text"]
+    assert joined["metadata"]["navigator"] is True and posted[0].query["execute_side_effects"] == "true"
     reply_call = posted[1]
     assert reply_call.query == {"include_events": "NONE", "execute_side_effects": "true",
                                 "output_channel": "latest", "token": RASA_TOKEN}
@@ -91,6 +94,8 @@ def test_take_reply_and_hand_back(as_navigator, case_store, fake_rasa) -> None:
     back = mei.post(base + "/hand-back")
     assert back.status_code == 200 and back.json()["held_by"] is None
     assert fake_rasa.paused[PATIENT] is False
+    left, resume = fake_rasa.api_calls("POST")[-1].body
+    assert "handed this conversation back" in left["text"] and resume == {"event": "resume"}
     audit = [e["action"] for e in mei.get("/api/navigator/audit").json()]
     assert {"conversation_taken", "navigator_replied", "conversation_handed_back"} <= set(audit)
     assert "Hi, this is Mei" not in str(mei.get("/api/navigator/audit").json())  # no message text in the audit

@@ -229,6 +229,11 @@ def _rasa_token(settings: Any) -> str | None:
 _RASA_DOWN = "The assistant's server cannot be reached; the conversation was not changed. Try again shortly."
 
 
+NAVIGATOR_JOINED = "A patient navigator (a person) has joined this conversation and will answer you here."
+NAVIGATOR_LEFT = ("The patient navigator has handed this conversation back to the automated assistant. You can ask "
+                  "for a person again at any time.")
+
+
 @router.post("/cases/{case_id}/take", response_model=CasePublic)
 async def take(case: ScopedCase, navigator: NavigatorUser, store: StoreDep, settings: SettingsDep,
                client: HttpClientDep) -> CasePublic:
@@ -236,8 +241,10 @@ async def take(case: ScopedCase, navigator: NavigatorUser, store: StoreDep, sett
     if case.held_by not in (None, navigator.username):
         raise ApiError(409, "held_by_other", f"{case.held_by} is already answering this conversation.")
     try:
-        await append_events(client, settings.rasa_url, _rasa_token(settings), case.sender_id, [pause_event()],
-                            settings.rasa_api_timeout_s)
+        # the patient sees that a person has joined (the bot is silent from now on)
+        joined = navigator_bot_event(NAVIGATOR_JOINED, navigator.username)
+        await append_events(client, settings.rasa_url, _rasa_token(settings), case.sender_id,
+                            [pause_event(), joined], settings.rasa_api_timeout_s, deliver=True)
     except RasaApiError as exc:
         logger.warning("case %s: pause failed: %s", case.id, exc)
         raise ApiError(503, "bot_unavailable", _RASA_DOWN) from None
@@ -274,8 +281,9 @@ async def hand_back(case: ScopedCase, navigator: NavigatorUser, store: StoreDep,
                     client: HttpClientDep) -> CasePublic:
     """Resume the bot in this conversation."""
     try:
-        await append_events(client, settings.rasa_url, _rasa_token(settings), case.sender_id, [resume_event()],
-                            settings.rasa_api_timeout_s)
+        left = navigator_bot_event(NAVIGATOR_LEFT, navigator.username)
+        await append_events(client, settings.rasa_url, _rasa_token(settings), case.sender_id,
+                            [left, resume_event()], settings.rasa_api_timeout_s, deliver=True)
     except RasaApiError as exc:
         logger.warning("case %s: resume failed: %s", case.id, exc)
         raise ApiError(503, "bot_unavailable", _RASA_DOWN) from None
