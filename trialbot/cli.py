@@ -51,11 +51,20 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     return run_screen_json(sys.stdin, sys.stdout, path)
 
 
+# Benchmarks against real servers, each with its own options (after "--"): reports in evaluation/reports/.
+BENCHMARKS = {"reliability": "evaluation.reliability", "handoff": "evaluation.handoff_benchmark",
+              "scale": "evaluation.scale_benchmark"}
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
     if args.what == "retrieval":
         from evaluation.retrieval import run_retrieval_evaluation
 
         return run_retrieval_evaluation(KnowledgeSettings(), calibrate=args.calibrate)
+    if args.what in BENCHMARKS:
+        import importlib
+
+        return importlib.import_module(BENCHMARKS[args.what]).main(args.options)
     if args.what == "safety":
         from evaluation.safety import run_safety_evaluation
 
@@ -188,12 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     screen.set_defaults(func=_cmd_screen)
 
     evaluate = sub.add_parser("eval", help="run an evaluation and write its report")
-    evaluate.add_argument("what", choices=["retrieval", "prescreen", "latency", "safety"])
+    evaluate.add_argument("what", choices=["retrieval", "prescreen", "latency", "safety", *BENCHMARKS])
     evaluate.add_argument("--calibrate", action="store_true",
                           help="retrieval: set the refusal thresholds on the evaluation data and save them")
     evaluate.add_argument("--conversations", action="store_true",
                           help="prescreen: also drive whole conversations through the running bot")
-    evaluate.set_defaults(func=_cmd_eval)
+    evaluate.set_defaults(func=_cmd_eval, options=[])  # a benchmark's own options follow "--" (e.g. -- --quick)
 
     run = sub.add_parser("run", help="start the action server, Rasa server and web service")
     run.add_argument("--port", type=int, default=None, help="web service port (default 8000)")
@@ -218,7 +227,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    options = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = build_parser().parse_args(argv[:argv.index("--")] if "--" in argv else argv)
+    if options:
+        args.options = options
     try:
         return int(args.func(args) or 0)
     except KnowledgeError as exc:
