@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from cases.store import CaseStore
 from safety.redaction import install_process_redaction
 from trialbot.settings import WebSettings
+from web.chat_replay import ChatReplayCache
 from web.errors import CatchAllMiddleware, install_error_handlers
 from web.navigator import wiring as navigator
 from web.navigator.auth import RateLimiter
@@ -94,6 +95,7 @@ def create_app(
     storage = settings.rate_limit_storage_uri
     app.state.chat_address_limiter = RateLimiter(settings.chat_address_rate_limit, storage, "chat-address")
     app.state.chat_sender_limiter = RateLimiter(settings.chat_rate_limit, storage, "chat-sender")
+    app.state.chat_replays = ChatReplayCache()  # a retried message (same message_id) is answered once
 
     # add_middleware puts each new middleware outside the previous ones: the security headers also
     # cover the 500 written by CatchAllMiddleware.

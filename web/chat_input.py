@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 SENDER_PATTERN = re.compile(r"[A-Za-z0-9_.:\-]{1,128}")
+MESSAGE_ID_PATTERN = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DIGITS = re.compile("[0-9]{1,20}")
@@ -28,10 +29,11 @@ class ChatInputError(Exception):
 
 @dataclass(frozen=True)
 class ChatRequest:
-    """What is forwarded to Rasa: exactly these two fields (any other field in the body is dropped)."""
+    """What is forwarded to Rasa: exactly ``sender`` and ``message`` (any other field in the body is dropped)."""
 
     sender: str
     message: str
+    message_id: str | None = None  # the client's id of this message: a retry with the same id is answered once
 
     def as_json(self) -> dict[str, str]:
         return {"sender": self.sender, "message": self.message}
@@ -104,4 +106,7 @@ def parse_chat_request(raw: bytes, max_message_chars: int) -> ChatRequest:
             "message_too_long",
             f"The message is longer than {max_message_chars} characters; please shorten it.",
         )
-    return ChatRequest(sender=sender, message=message)
+    message_id = data.get("message_id")
+    if message_id is not None and (not isinstance(message_id, str) or not MESSAGE_ID_PATTERN.fullmatch(message_id)):
+        raise ChatInputError("invalid_message_id", "The message_id must be 1 to 64 letters, digits, '_' or '-'.")
+    return ChatRequest(sender=sender, message=message, message_id=message_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ErrorPublic(BaseModel):
@@ -17,6 +17,8 @@ class ChatRequestPublic(BaseModel):
 
     sender: str
     message: str
+    message_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_\-]{1,64}$", description=(
+        "The client's id of this message; a retry with the same id gets the first answer instead of a second one."))
 
 
 class BotMessagePublic(BaseModel):

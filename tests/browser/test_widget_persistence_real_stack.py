@@ -57,3 +57,43 @@ def test_the_conversation_survives_a_reload_and_a_network_drop(stack, tmp_path):
             assert count(page, "user-message", QUESTION) == 1
         finally:
             browser.close()
+
+
+def test_an_answer_lost_on_the_way_back_is_not_asked_twice(stack):
+    """The assistant handles the message but the answer never reaches the phone; "Try again" then shows the
+    first answer, and the conversation holds the message once."""
+    import sqlite3
+
+    question = "What happens at the screening visit?"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(stack.url)
+            page.get_by_test_id("chat-launcher").click()
+            sync_api.expect(page.get_by_test_id("bot-message").first).to_contain_text("automated assistant",
+                                                                                     timeout=60_000)
+            lost = {"count": 0}
+
+            def lose_the_first_answer(route):
+                if lost["count"] == 0:
+                    lost["count"] += 1
+                    route.fetch(timeout=60_000)  # the web service and the bot handle the message ...
+                    route.abort("connectionreset")  # ... and the answer is lost on the way back
+                else:
+                    route.continue_()
+
+            page.route("**/api/chat", lose_the_first_answer)
+            page.get_by_test_id("chat-input").fill(question)
+            page.get_by_test_id("chat-send").click()
+            sync_api.expect(page.get_by_test_id("chat-error")).to_be_visible(timeout=60_000)
+            page.get_by_test_id("chat-retry").click()
+            sync_api.expect(page.get_by_test_id("chat-error")).to_have_count(0, timeout=60_000)
+            assert count(page, "user-message", question) == 1
+            sender = page.evaluate("window.localStorage.getItem('trialbot.sender')")
+        finally:
+            browser.close()
+    with sqlite3.connect(f"file:{stack.log_dir / 'tracker.db'}?mode=ro", uri=True) as db:
+        texts = [row[0] for row in db.execute(
+            "SELECT json_extract(data, '$.text') FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,))]
+    assert texts.count(question) == 1, texts

@@ -31,6 +31,7 @@ from web.chat_input import (
     parse_chat_request,
     read_body,
 )
+from web.chat_replay import ChatReplayCache
 from web.deps import HttpClientDep, SettingsDep
 from web.errors import ApiError
 from web.rasa_client import (
@@ -57,6 +58,7 @@ _STATUS_BY_CODE = {
 
 _NO_STORE = {"Cache-Control": "no-store"}
 FAULT_HEADER = "X-Chat-Fault"
+REPLAY_HEADER = "X-Chat-Replayed"  # the answer of an earlier attempt with the same message_id
 # How long an empty reply may wait for each check (action server health, paused or not) that explains it.
 _PROBE_TIMEOUT_S = 2.0
 
@@ -162,19 +164,28 @@ async def chat(request: Request, settings: SettingsDep, client: HttpClientDep) -
 
     who, size = sender_hash(chat_request.sender), len(chat_request.message)
     started = time.perf_counter()
-    fault = None
-    try:
-        messages = await send_to_rasa(client, settings.rasa_url, chat_request.as_json(), settings.rasa_timeout_s)
-    except BotUnavailable as exc:
-        fault, why = "bot_unavailable", str(exc)
-    except BotError as exc:
-        fault, why = "bot_error", str(exc)
-    else:
-        if not messages:
-            fault, why = await explain_silence(client, settings, chat_request.sender)
+
+    async def attempt() -> tuple[list[dict[str, Any]], str | None]:
+        fault = None
+        try:
+            messages = await send_to_rasa(client, settings.rasa_url, chat_request.as_json(), settings.rasa_timeout_s)
+        except BotUnavailable as exc:
+            fault, why = "bot_unavailable", str(exc)
+        except BotError as exc:
+            fault, why = "bot_error", str(exc)
+        else:
+            if not messages:
+                fault, why = await explain_silence(client, settings, chat_request.sender)
+        if fault is not None:
+            logger.warning("chat sender=%s len=%d fault %s (%s)", who, size, fault, why)
+            return fault_reply(chat_request), fault
+        return messages, None
+
+    replays: ChatReplayCache = request.app.state.chat_replays
+    (messages, fault), replayed = await replays.answer_once(chat_request.sender, chat_request.message_id, attempt)
     elapsed_ms = (time.perf_counter() - started) * 1000
     if fault is not None:
-        logger.warning("chat sender=%s len=%d fault %s (%s) in %.0f ms", who, size, fault, why, elapsed_ms)
-        return JSONResponse(fault_reply(chat_request), headers={**_NO_STORE, FAULT_HEADER: fault})
-    logger.info("chat sender=%s len=%d -> %d messages in %.0f ms", who, size, len(messages), elapsed_ms)
-    return JSONResponse(messages, headers=_NO_STORE)
+        return JSONResponse(messages, headers={**_NO_STORE, FAULT_HEADER: fault})
+    logger.info("chat sender=%s len=%d -> %d messages in %.0f ms%s", who, size, len(messages), elapsed_ms,
+                " (replayed)" if replayed else "")
+    return JSONResponse(messages, headers={**_NO_STORE, **({REPLAY_HEADER: "1"} if replayed else {})})

@@ -459,10 +459,12 @@
         return;
       }
       if (failed.fromInput && ui.input.value.trim()) {
-        // The text went back into the box; send what is there now (the user may have edited it).
-        send(ui.input.value, ui.input.value, true);
+        // The text went back into the box; send what is there now (the user may have edited it). The same text
+        // keeps its message id, so a message that did reach the assistant is not answered twice.
+        var same = ui.input.value === failed.payload;
+        send(ui.input.value, ui.input.value, true, same ? failed.messageId : null);
       } else {
-        send(failed.payload, failed.display, failed.fromInput);
+        send(failed.payload, failed.display, failed.fromInput, failed.messageId);
       }
     });
     box.appendChild(retry);
@@ -487,7 +489,14 @@
     scrollToEnd();
   }
 
-  function postMessage(payload) {
+  function newMessageId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    return "m" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
+  }
+
+  function postMessage(payload, messageId) {
     var controller = typeof AbortController === "function" ? new AbortController() : null;
     var timer = controller
       ? setTimeout(function () {
@@ -497,7 +506,7 @@
     return fetch(API_URL, {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ sender: sender, message: payload }),
+      body: JSON.stringify({ sender: sender, message: payload, message_id: messageId }),
       cache: "no-store",
       credentials: "omit",
       signal: controller ? controller.signal : undefined,
@@ -526,11 +535,13 @@
   }
 
   // payload: what Rasa gets; display: the user's bubble (null = silent, e.g. "/greet");
-  // fromInput: the text came from the input box (restored there if sending fails).
-  function send(payload, display, fromInput) {
+  // fromInput: the text came from the input box (restored there if sending fails);
+  // messageId: the id a retry of the same message keeps (the web service answers a repeated id from its cache).
+  function send(payload, display, fromInput, messageId) {
     if (busy || !payload || !payload.trim()) {
       return;
     }
+    messageId = messageId || newMessageId();
     clearError();
     lastFailed = null;
     disableChoices();
@@ -545,7 +556,7 @@
       updateCounter();
     }
     setBusy(true);
-    postMessage(payload)
+    postMessage(payload, messageId)
       .then(function (messages) {
         setBusy(false);
         if (userNode) {
@@ -565,7 +576,7 @@
           ui.input.value = payload;
           updateCounter();
         }
-        lastFailed = { payload: payload, display: display, fromInput: fromInput };
+        lastFailed = { payload: payload, display: display, fromInput: fromInput, messageId: messageId };
         // Re-enable the choices of the last bot message so a failed button press can be repeated.
         if (entries.length) {
           replaceEntry(entries.length - 1);
