@@ -107,9 +107,14 @@ def _start(service: Service, log_dir: Path) -> None:
     )
 
 
-def _wait_ready(service: Service, deadline: float) -> str | None:
-    """None when ready, else why not."""
+def _wait_ready(service: Service, deadline: float, started: list[Service] | None = None) -> str | None:
+    """None when ready, else why not. A server started before it (``started``) that dies meanwhile also ends
+    the wait: the web service's health check would otherwise just stay "degraded" until the deadline."""
     while time.monotonic() < deadline:
+        for running in started or []:
+            if not running.alive():
+                code = running.process.returncode if running.process else "?"
+                return f"the {running.name} stopped (exit code {code})"
         if not service.alive():
             return f"{service.name} exited with code {service.process.returncode if service.process else '?'}"
         try:
@@ -177,11 +182,11 @@ def run_stack(settings: RunSettings) -> int:
         for service in services:
             print(f"starting {service.name} on port {service.port} ...", flush=True)
             _start(service, settings.log_dir)
-            problem = _wait_ready(service, deadline)
+            problem = _wait_ready(service, deadline, started=services[:services.index(service)])
             if stopping["signal"]:
                 return 0
             if problem:
-                print(f"trialbot run: {problem}; see {settings.log_dir}. Stopping the others.", file=sys.stderr)
+                print(f"trialbot run: {problem}; stopping the others. Logs: {settings.log_dir}", file=sys.stderr)
                 return 1
         print(f"\nThe assistant is ready: http://{settings.host}:{settings.web_port}  (Ctrl-C stops it)\n",
               flush=True)
