@@ -77,8 +77,9 @@ def make_client() -> Iterator[Callable[..., TestClient]]:
     """Start the app (with its lifespan, so it creates its own httpx client) for given settings."""
     clients: list[TestClient] = []
 
-    def start(settings: WebSettings, **kwargs: Any) -> TestClient:
-        client = TestClient(create_app(settings, **kwargs), raise_server_exceptions=False)
+    def start(settings: WebSettings, *, client_options: dict[str, Any] | None = None, **kwargs: Any) -> TestClient:
+        """``kwargs`` go to ``create_app``, ``client_options`` to the ``TestClient``."""
+        client = TestClient(create_app(settings, **kwargs), raise_server_exceptions=False, **(client_options or {}))
         client.__enter__()
         clients.append(client)
         return client

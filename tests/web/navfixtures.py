@@ -19,7 +19,6 @@ from navfakes import FakeRasa, start_fake_rasa
 from cases.schemas import CaseCreate, CasePublic
 from cases.store import CaseStore
 from trialbot.settings import WebSettings
-from web.app import create_app
 
 TRIAL = "NCT07520357"
 OTHER_TRIAL = "NCT00000001"
@@ -80,19 +79,14 @@ def nav_settings(fake_rasa: FakeRasa, tmp_path: Path) -> WebSettings:
 
 
 @pytest.fixture
-def make_nav_client(case_store: CaseStore) -> Iterator[Callable[..., TestClient]]:
-    clients: list[TestClient] = []
+def make_nav_client(make_client: Callable[..., TestClient], case_store: CaseStore) -> Callable[..., TestClient]:
+    """An app on the test's case store, seen from a given client address, not following redirects."""
 
     def start(settings: WebSettings, *, address: str = "testclient") -> TestClient:
-        client = TestClient(create_app(settings, case_store=case_store), raise_server_exceptions=False,
-                            client=(address, 50000), follow_redirects=False)
-        client.__enter__()
-        clients.append(client)
-        return client
+        return make_client(settings, case_store=case_store,
+                           client_options={"client": (address, 50000), "follow_redirects": False})
 
-    yield start
-    for client in clients:
-        client.__exit__(None, None, None)
+    return start
 
 
 @pytest.fixture
