@@ -10,13 +10,15 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.anticipated import load_entries, question_paths, resolve
 from knowledge.chunking import Chunk, chunk_documents, section_heading
 from knowledge.documents import Document, content_hash, document_from_markdown, trial_document_paths
 from knowledge.domain import domain_question_paths, train_domain_classifier, training_examples
 from knowledge.embedding import Embedder, load_embedder
 from knowledge.errors import KnowledgeError
-from knowledge.index_store import IndexSpec, needs_rebuild, write_index
+from knowledge.index_store import AnticipatedVectors, IndexSpec, needs_rebuild, write_index
 from knowledge.search import embedding_text
+from knowledge.section_classifier import train_section_classifier
 from knowledge.synonyms import QueryExpander, load_synonyms
 from trialbot.settings import REPO_ROOT, KnowledgeSettings
 
@@ -107,13 +109,29 @@ def _sentence_and_heading_vectors(chunks: list[Chunk], embedder: Embedder) -> tu
     return (plain + context) / 2, np.stack([unique[h] for h in headings])
 
 
+def _anticipated_vectors(settings: KnowledgeSettings, chunks: list[Chunk], embedder: Embedder,
+                         encode_as_question: Callable[[str], str]) -> AnticipatedVectors:
+    """The anticipated questions, embedded as questions are, with the sentence row answering each. An entry
+    that does not resolve to one sentence is logged and left out (the shipped files are checked by tests)."""
+    pairs, problems = resolve(load_entries(question_paths(settings.docs_dir)), chunks)
+    for problem in problems:
+        log.warning("anticipated question left out: %s", problem)
+    if not pairs:
+        return AnticipatedVectors(np.zeros((0, embedder.dimension)), np.zeros(0, dtype=np.int64))
+    vectors = embedder.encode([encode_as_question(question) for question, _ in pairs])
+    rows = np.array([row for _, row in pairs], dtype=np.int64)
+    owner = np.repeat(np.arange(len(chunks)), [len(c.sentences) for c in chunks])
+    return AnticipatedVectors(vectors, rows, train_section_classifier(vectors, owner[rows], chunks))
+
+
 def build_index(settings: KnowledgeSettings, extra_sources: Sequence[Path] = (), force: bool = False,
                 embedder_factory: Callable[[str], Embedder] = load_embedder) -> BuildReport:
     """Build the index if its sources or settings changed (or ``force``); return what happened."""
     started = time.perf_counter()
     documents, hashes, skipped = collect_documents(settings, extra_sources)
     in_domain_files = domain_question_paths(settings.docs_dir)
-    for path in [*in_domain_files, settings.out_of_domain_path, settings.synonyms_path]:
+    for path in [*in_domain_files, *question_paths(settings.docs_dir), settings.out_of_domain_path,
+                 settings.synonyms_path]:
         if path.exists():
             hashes[_source_name(path)] = content_hash(path.read_bytes())
     spec = IndexSpec(settings.embedding_model, settings.chunk_max_chars, hashes)
@@ -123,9 +141,16 @@ def build_index(settings: KnowledgeSettings, extra_sources: Sequence[Path] = (),
     embedder = embedder_factory(settings.embedding_model)
     chunk_vectors = embedder.encode([embedding_text(c) for c in chunks]) if chunks else np.zeros((0, 0))
     sentence_vectors, heading_vectors = _sentence_and_heading_vectors(chunks, embedder)
-    texts, labels = training_examples(documents, in_domain_files, settings.out_of_domain_path)
     brief = QueryExpander(load_synonyms(settings.synonyms_path)).expand_brief  # as questions are encoded
-    domain = train_domain_classifier(embedder.encode([brief(t) for t in texts]), labels) if texts else None
-    write_index(settings.index_dir, spec, chunks, chunk_vectors, sentence_vectors, domain, heading_vectors)
+    anticipated = _anticipated_vectors(settings, chunks, embedder, brief)
+    texts, labels = training_examples(documents, in_domain_files, settings.out_of_domain_path)
+    domain = None
+    if texts:  # the anticipated questions are in-domain questions too
+        domain_vectors = embedder.encode([brief(t) for t in texts])
+        if len(anticipated.rows):
+            domain_vectors = np.vstack([domain_vectors, anticipated.vectors])
+        domain = train_domain_classifier(domain_vectors, labels + [1] * len(anticipated.rows))
+    write_index(settings.index_dir, spec, chunks, chunk_vectors, sentence_vectors, domain, heading_vectors,
+                anticipated)
     log.info("index built: %d documents, %d chunks", len(documents), len(chunks))
     return BuildReport(True, len(chunks), len(documents), time.perf_counter() - started, skipped)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,15 +27,18 @@ from knowledge.errors import (
     IndexMissingError,
     KnowledgeError,
 )
+from knowledge.section_classifier import SectionClassifier
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 CHUNK_VECTORS = "chunks.faiss"
 SENTENCE_VECTORS = "sentences.npy"
 HEADING_VECTORS = "headings.npy"
 CHUNKS = "chunks.jsonl"
 DOMAIN = "domain.npz"
-DATA_FILES = (CHUNK_VECTORS, SENTENCE_VECTORS, HEADING_VECTORS, CHUNKS)
+ANTICIPATED = "anticipated.npz"
+SECTIONS = "sections.npz"
+DATA_FILES = (CHUNK_VECTORS, SENTENCE_VECTORS, HEADING_VECTORS, CHUNKS, ANTICIPATED)
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +64,9 @@ class IndexSpec:
 class LoadedIndex:
     """An index in memory. ``sentence_vectors`` rows follow chunks' sentences in order; each is the mean of
     the sentence's own embedding and its embedding after its section heading (so "The trial is for adults…"
-    also carries "Who is the trial for?"). ``heading_vectors`` has one row per chunk: its section heading."""
+    also carries "Who is the trial for?"). ``heading_vectors`` has one row per chunk: its section heading.
+    ``anticipated_vectors`` are the anticipated questions (``knowledge.anticipated``), each answered by the
+    sentence row at the same place in ``anticipated_rows``."""
 
     manifest: dict
     chunks: list[Chunk]
@@ -70,6 +76,19 @@ class LoadedIndex:
     sentence_offsets: np.ndarray  # first sentence row of each chunk
     domain: DomainClassifier | None = None
     heading_vectors: np.ndarray | None = None
+    anticipated_vectors: np.ndarray | None = None
+    anticipated_rows: np.ndarray | None = None
+    sections: SectionClassifier | None = None
+
+
+@dataclass(frozen=True)
+class AnticipatedVectors:
+    """Embedded anticipated questions, the sentence row that answers each, and the section classifier
+    trained on them (None without enough of them)."""
+
+    vectors: np.ndarray
+    rows: np.ndarray
+    sections: SectionClassifier | None = None
 
 
 def read_manifest(index_dir: Path) -> dict:
@@ -99,6 +118,7 @@ def needs_rebuild(index_dir: Path, spec: IndexSpec) -> bool:
 def write_index(
     index_dir: Path, spec: IndexSpec, chunks: list[Chunk], chunk_vectors: np.ndarray, sentence_vectors: np.ndarray,
     domain: DomainClassifier | None = None, heading_vectors: np.ndarray | None = None,
+    anticipated: AnticipatedVectors | None = None,
 ) -> dict:
     """Write all index files, then the manifest last (so a crash leaves no valid-looking index)."""
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -112,6 +132,10 @@ def write_index(
     if heading_vectors is None:
         heading_vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
     np.save(index_dir / HEADING_VECTORS, np.ascontiguousarray(heading_vectors, dtype=np.float32))
+    if anticipated is None:
+        anticipated = AnticipatedVectors(np.zeros((0, dimension)), np.zeros(0))
+    np.savez(index_dir / ANTICIPATED, vectors=np.ascontiguousarray(anticipated.vectors, dtype=np.float32),
+             rows=np.asarray(anticipated.rows, dtype=np.int64))
     with (index_dir / CHUNKS).open("w", encoding="utf-8") as handle:
         for chunk in chunks:
             handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
@@ -120,12 +144,17 @@ def write_index(
     if domain is not None:
         domain.save(index_dir / DOMAIN)
         files.append(DOMAIN)
+    (index_dir / SECTIONS).unlink(missing_ok=True)
+    if anticipated.sections is not None:
+        anticipated.sections.save(index_dir / SECTIONS)
+        files.append(SECTIONS)
     manifest = {
         "spec": spec.key(),
         "model": spec.model,
         "dimension": dimension,
         "chunk_count": len(chunks),
         "sentence_count": int(sentence_vectors.shape[0]),
+        "anticipated_questions": int(len(anticipated.rows)),
         "trials": sorted({chunk.trial_id for chunk in chunks}),
         "files": {name: content_hash((index_dir / name).read_bytes()) for name in files},
     }
@@ -154,10 +183,13 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> LoadedInde
         chunk_index = faiss.read_index(str(index_dir / CHUNK_VECTORS))
         sentence_vectors = np.load(index_dir / SENTENCE_VECTORS, allow_pickle=False)
         heading_vectors = np.load(index_dir / HEADING_VECTORS, allow_pickle=False)
+        with np.load(index_dir / ANTICIPATED, allow_pickle=False) as stored:
+            anticipated_vectors, anticipated_rows = stored["vectors"], stored["rows"]
         lines = (index_dir / CHUNKS).read_text(encoding="utf-8").splitlines()
         chunks = [Chunk.from_dict(json.loads(line)) for line in lines if line.strip()]
         domain = DomainClassifier.load(index_dir / DOMAIN) if DOMAIN in manifest["files"] else None
-    except (RuntimeError, ValueError, OSError, TypeError, KeyError) as exc:
+        sections = SectionClassifier.load(index_dir / SECTIONS) if SECTIONS in manifest["files"] else None
+    except (RuntimeError, ValueError, OSError, TypeError, KeyError, zipfile.BadZipFile) as exc:
         raise IndexCorruptError(f"The index in {index_dir} cannot be read. {REBUILD_HINT}") from exc
     counts = [len(c.sentences) for c in chunks]
     if (
@@ -165,6 +197,9 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> LoadedInde
         or chunk_index.ntotal != len(chunks)
         or sentence_vectors.shape[0] != sum(counts)
         or heading_vectors.shape[0] != len(chunks)
+        or anticipated_vectors.shape[0] != anticipated_rows.shape[0]
+        or (sections is not None and sections.chunk_classes.shape[0] != len(chunks))
+        or (len(anticipated_rows) and (anticipated_rows.min() < 0 or anticipated_rows.max() >= sum(counts)))
         or (len(chunks) and chunk_index.d != manifest.get("dimension"))
     ):
         raise IndexCorruptError(f"The index files in {index_dir} disagree with each other. {REBUILD_HINT}")
@@ -172,7 +207,8 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> LoadedInde
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if chunks else owner
     if not chunks:
         log.warning("The index in %s holds no chunks", index_dir)
-    return LoadedIndex(manifest, chunks, chunk_index, sentence_vectors, owner, offsets, domain, heading_vectors)
+    return LoadedIndex(manifest, chunks, chunk_index, sentence_vectors, owner, offsets, domain, heading_vectors,
+                       anticipated_vectors, anticipated_rows, sections)
 
 
 def check_index(index_dir: Path) -> tuple[bool, str]:

@@ -1,6 +1,7 @@
 """Hybrid search: dense (FAISS inner product on normalised vectors) plus BM25, fused by reciprocal rank,
 then the fused candidates re-ranked by a weighted sum of the chunk's cosine, its section heading's cosine,
-its BM25 score (relative to the best) and its best sentence's relevance (``knowledge.sentence_scoring``).
+its BM25 score (relative to the best) and its best sentence's relevance (``knowledge.sentence_scoring``, plus
+how closely the question matches the anticipated questions that sentence answers, ``knowledge.anticipated``).
 
 Return shape of ``search``: ``[(chunk_id, score)]`` best first, at most ``top_k`` items; an empty index
 gives an empty list. ``query`` gives the same ranking with each stage's scores, plus the relevance of every
@@ -10,6 +11,7 @@ sentence, which answer composition reuses.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -25,6 +27,8 @@ from knowledge.synonyms import QueryExpander
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
 CANDIDATES = 30
+# Trial registry numbers as the lexical index spells them (nct07014540, isrctn12345678, chictr2300012345).
+_IDENTIFIER = re.compile(r"nct\d{8}|isrctn\d{8}|chictr\d{6,}")
 log = logging.getLogger(__name__)
 
 
@@ -50,6 +54,10 @@ class RankingWeights:
     bm25: float = 0.3
     best_sentence: float = 1.0
     sentence_lexical: float = 0.3  # weight of term overlap in a sentence's relevance
+    anticipated: float = 2.0  # weight of a sentence's best anticipated-question similarity above the floor
+    anticipated_floor: float = 0.5
+    section: float = 1.0  # weight of the section classifier's probability (``knowledge.section_classifier``)
+    identifier: float = 0.5  # bonus of a sentence that holds a registry number the question names
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,7 @@ class HybridSearcher:
         self.lexical = lexical
         self.weights = weights or RankingWeights()
         self.sentences = SentenceTable.build(index, lexical)
+        self.indexed_trials = {chunk.trial_id.lower() for chunk in index.chunks}
 
     def query(self, question: str, top_k: int = 5, mode: SearchMode = "hybrid",
               trial_id: str | None = None) -> QueryResult:
@@ -123,8 +132,20 @@ class HybridSearcher:
                    ) -> tuple[np.ndarray, np.ndarray]:
         """Relevance of every sentence, and the re-ranking score of every chunk."""
         w, index = self.weights, self.index
-        sentence_scores = self.sentences.scores(index.sentence_vectors, vector, self.lexical.query_terms(expanded),
-                                                w.sentence_lexical)
+        query_terms = self.lexical.query_terms(expanded)
+        sentence_scores = self.sentences.scores(index.sentence_vectors, vector, query_terms, w.sentence_lexical)
+        section_probability = (index.sections.chunk_probabilities(vector) if index.sections is not None
+                               else np.zeros(len(index.chunks), dtype=np.float32))
+        learned = (w.anticipated * np.maximum(0.0, self._anticipated_similarity(vector) - w.anticipated_floor)
+                   + w.section * section_probability[index.sentence_owner])
+        identifiers = [term for term in query_terms
+                       if _IDENTIFIER.fullmatch(term) and term not in self.indexed_trials]
+        if identifiers:  # "what is NCT07014540?" is about where that number is written, not about similar questions
+            in_chunk = self.sentences.rows_holding(identifiers)
+            chunk_holds = np.zeros(len(index.chunks), dtype=bool)
+            chunk_holds[index.sentence_owner[in_chunk]] = True
+            learned = np.where(chunk_holds[index.sentence_owner], learned, 0.0) + w.identifier * in_chunk
+        sentence_scores = sentence_scores + learned
         best_sentence = np.maximum.reduceat(sentence_scores, index.sentence_offsets)
         headings = index.heading_vectors @ vector if index.heading_vectors is not None else 0.0
         top_lexical = float(lexical.max())
@@ -132,6 +153,15 @@ class HybridSearcher:
         chunk_scores = (w.chunk_dense * dense + w.heading * headings + w.bm25 * relative_lexical
                         + w.best_sentence * best_sentence)
         return sentence_scores, np.asarray(chunk_scores, dtype=np.float32)
+
+    def _anticipated_similarity(self, vector: np.ndarray) -> np.ndarray:
+        """Per sentence row: the best cosine between the question and the anticipated questions that sentence
+        answers (0 for a sentence without any)."""
+        best = np.zeros(len(self.index.sentence_vectors), dtype=np.float32)
+        vectors, rows = self.index.anticipated_vectors, self.index.anticipated_rows
+        if vectors is not None and rows is not None and len(rows):
+            np.maximum.at(best, rows, vectors @ vector)
+        return best
 
     def _dense_scores(self, vector: np.ndarray) -> np.ndarray:
         """Cosine similarity of every chunk, from one flat FAISS search over the whole index."""

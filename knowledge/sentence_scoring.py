@@ -65,6 +65,16 @@ class SentenceTable:
         weights[ids] = self.idf[ids]
         return np.asarray(self.incidence @ weights).ravel() / float(weights.sum())
 
+    def rows_holding(self, terms: list[str]) -> np.ndarray:
+        """Per sentence: whether it holds every one of these (stemmed) terms."""
+        held = np.ones(len(self.texts), dtype=bool)
+        for term in terms:
+            column = self.term_ids.get(term)
+            if column is None:
+                return np.zeros(len(self.texts), dtype=bool)
+            held &= np.asarray(self.incidence[:, column].todense()).ravel() > 0
+        return held
+
     def scores(self, sentence_vectors: np.ndarray, vector: np.ndarray, query_terms: list[str],
                lexical_weight: float) -> np.ndarray:
         """The relevance of every sentence to the question (cosine plus weighted term overlap)."""

@@ -9,13 +9,15 @@ _ABBREVIATIONS = (
     "Mrs.", "Ms.", "Jr.", "Inc.", "U.S.", "min.", "max.",
 )
 _PLACEHOLDER = "\u2024"  # one-dot leader: stands in for protected dots while splitting
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+# An abbreviation is a whole word: "trial." and "hospital." end sentences even though "al." is listed.
+_ABBREVIATION = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + ")")
+# A sentence ends after its final punctuation and any closing quotes or brackets, which stay with it.
+_BOUNDARY = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 
 
 def _protect(text: str) -> str:
-    for abbreviation in _ABBREVIATIONS:
-        text = text.replace(abbreviation, abbreviation.replace(".", _PLACEHOLDER))
+    text = _ABBREVIATION.sub(lambda match: match.group(0).replace(".", _PLACEHOLDER), text)
     return re.sub(r"(?<=\d)\.(?=\d)", _PLACEHOLDER, text)
 
 
@@ -24,7 +26,9 @@ def split_sentences(paragraph: str) -> list[str]:
     text = " ".join(paragraph.split())
     if not text:
         return []
-    parts = _BOUNDARY.split(_protect(text))
+    protected = _protect(text)
+    cuts = [0, *(match.end() for match in _BOUNDARY.finditer(protected)), len(protected)]
+    parts = (protected[start:stop] for start, stop in zip(cuts, cuts[1:], strict=False))
     return [part.replace(_PLACEHOLDER, ".").strip() for part in parts if part.strip()]
 
 

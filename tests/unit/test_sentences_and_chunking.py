@@ -36,6 +36,20 @@ def test_split_sentences_keeps_abbreviations_and_decimals():
                          "The dose is 6.0 mg/kg."]
 
 
+def test_words_ending_like_an_abbreviation_still_end_a_sentence():
+    text = "It is a phase 2 trial. A phase 2 trial checks efficacy. It runs at one hospital. Smith et al. found it."
+    assert split_sentences(text) == [
+        "It is a phase 2 trial.", "A phase 2 trial checks efficacy.", "It runs at one hospital.",
+        "Smith et al. found it.",
+    ]
+
+
+def test_closing_quotes_and_brackets_stay_with_their_sentence():
+    text = 'Ask: "Which dose will I get?" Ask: \u201cHow long?\u201d Then (see below.) Next.'
+    assert split_sentences(text) == ['Ask: "Which dose will I get?"', "Ask: \u201cHow long?\u201d", "Then (see below.)",
+                                     "Next."]
+
+
 def test_paragraphs_make_each_list_item_its_own_paragraph():
     assert paragraphs("- one item.\n- two item.\n\nplain text\ncontinued") == ["one item.", "two item.",
                                                                                "plain text continued"]

@@ -1,0 +1,120 @@
+"""Anticipated questions: questions patients ask, written for the project, each tied to the sentence of a
+trial document that answers it (``<trial>/questions/<document stem>.yml``).
+
+A file is a list of entries::
+
+    - section: "How is SHR-A1904 given?"     # the exact ``##`` (or deeper) heading in that document
+      answer: "intravenous (IV) infusion"     # a verbatim piece of exactly one sentence of that section
+      questions:
+        - how do they give the drug, is it a pill?
+
+At query time the question is compared with these (question-to-question similarity is what the packaged model
+does best), and the matched sentence gains relevance. The file is optional: documents without one are searched
+as before. ``python -m knowledge.anticipated`` checks every file against the documents.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from knowledge.chunking import SECTION_SEPARATOR, Chunk
+from knowledge.errors import KnowledgeError
+
+
+@dataclass(frozen=True)
+class AnticipatedEntry:
+    """One answer sentence (by a verbatim piece of it) and the questions it answers."""
+
+    trial_id: str
+    document: str  # the document file's stem, e.g. ``05-treatment-and-schedule``
+    section: str
+    answer: str
+    questions: tuple[str, ...]
+    origin: str  # file name, for error messages
+
+
+def question_paths(docs_dir: Path) -> list[Path]:
+    """Every anticipated-questions file below ``docs_dir`` (``<trial>/questions/*.yml``), sorted."""
+    return sorted(path for path in docs_dir.glob("*/questions/*.yml") if path.is_file())
+
+
+def load_entries(paths: Sequence[Path]) -> list[AnticipatedEntry]:
+    """Read the files; a malformed entry raises ``KnowledgeError`` naming the file and the entry."""
+    entries: list[AnticipatedEntry] = []
+    for path in paths:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise KnowledgeError(f"{path.name}: cannot read anticipated questions ({exc.__class__.__name__})") from exc
+        if not isinstance(data, list):
+            raise KnowledgeError(f"{path.name}: expected a list of entries")
+        for number, item in enumerate(data, start=1):
+            questions = item.get("questions") if isinstance(item, dict) else None
+            if (not isinstance(item, dict) or not isinstance(item.get("section"), str)
+                    or not isinstance(item.get("answer"), str) or not isinstance(questions, list)
+                    or not questions or not all(isinstance(q, str) and q.strip() for q in questions)):
+                raise KnowledgeError(f"{path.name}: entry {number} needs section, answer and a list of questions")
+            entries.append(AnticipatedEntry(path.parent.parent.name, path.stem, item["section"], item["answer"],
+                                            tuple(q.strip() for q in questions), path.name))
+    return entries
+
+
+def _in_section(chunk: Chunk, entry: AnticipatedEntry) -> bool:
+    return (chunk.trial_id == entry.trial_id and Path(chunk.source).stem == entry.document
+            and entry.section in chunk.section.split(SECTION_SEPARATOR))
+
+
+def resolve(entries: Sequence[AnticipatedEntry], chunks: Sequence[Chunk]) -> tuple[list[tuple[str, int]], list[str]]:
+    """``([(question, sentence row)], problems)``. Rows count sentences across ``chunks`` in order (as the
+    index's sentence vectors do). An entry whose answer is not in exactly one sentence of its section is a
+    problem and is left out."""
+    offsets, row = [], 0
+    for chunk in chunks:
+        offsets.append(row)
+        row += len(chunk.sentences)
+    pairs: list[tuple[str, int]] = []
+    problems: list[str] = []
+    for entry in entries:
+        needle = entry.answer.lower()
+        rows = [offsets[position] + i for position, chunk in enumerate(chunks) if _in_section(chunk, entry)
+                for i, sentence in enumerate(chunk.sentences) if needle in sentence.lower()]
+        if len(rows) != 1:
+            found = "no sentence" if not rows else f"{len(rows)} sentences"
+            problems.append(f"{entry.origin}: {entry.section!r} / {entry.answer!r}: {found} of the section hold it")
+            continue
+        pairs.extend((question, rows[0]) for question in entry.questions)
+    return pairs, problems
+
+
+def _check(docs_dir: Path, chunk_max_chars: int) -> int:
+    """Print unresolved entries and sections without anticipated questions; 1 if any entry is unresolved."""
+    from knowledge.chunking import chunk_documents
+    from knowledge.documents import document_from_markdown, trial_document_paths
+
+    documents = [document_from_markdown(p.read_text(encoding="utf-8"), p.name) for p in trial_document_paths(docs_dir)]
+    chunks = chunk_documents(documents, chunk_max_chars)
+    entries = load_entries(question_paths(docs_dir))
+    pairs, problems = resolve(entries, chunks)
+    for problem in problems:
+        print("UNRESOLVED", problem)
+    covered = {(e.trial_id, e.document, e.section) for e in entries}
+    for key in dict.fromkeys((c.trial_id, Path(c.source).stem, c.section.split(SECTION_SEPARATOR)[-1])
+                             for c in chunks):
+        if key not in covered and SECTION_SEPARATOR in next(c.section for c in chunks
+                                                            if Path(c.source).stem == key[1]
+                                                            and c.section.endswith(key[2])):
+            print("NO QUESTIONS", " / ".join(key))
+    print(f"{len(entries)} entries, {len(pairs)} questions resolved, {len(problems)} unresolved")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    from trialbot.settings import KnowledgeSettings
+
+    knowledge_settings = KnowledgeSettings()
+    sys.exit(_check(knowledge_settings.docs_dir, knowledge_settings.chunk_max_chars))

@@ -1,0 +1,151 @@
+"""Anticipated questions: the files load and resolve to one answering sentence each, bad entries are named,
+the index stores them with the section classifier, and a change to them rebuilds the index."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from textembedder import HashingEmbedder
+
+from knowledge.anticipated import load_entries, question_paths, resolve
+from knowledge.build import build_index
+from knowledge.chunking import chunk_documents
+from knowledge.documents import document_from_markdown, trial_document_paths
+from knowledge.errors import IndexCorruptError, KnowledgeError
+from knowledge.index_store import load_index
+from knowledge.retriever import Retriever
+from knowledge.section_classifier import train_section_classifier
+from trialbot.settings import KnowledgeSettings
+
+pytestmark = pytest.mark.unit
+
+DOC = """---
+trial_id: NCT00000003
+title: "Demo"
+section: "Demo"
+version: "1"
+---
+## How is the drug given?
+The drug is given as an infusion into a vein. Each infusion takes about one hour.
+
+## Who pays?
+The sponsor pays for the study drug. Travel is the patient's own cost.
+"""
+
+QUESTIONS = """
+- section: "How is the drug given?"
+  answer: "infusion into a vein"
+  questions: ["is it a tablet or a drip", "how do they give it"]
+- section: "Who pays?"
+  answer: "sponsor pays"
+  questions: ["do i pay for the medicine", "is the drug free"]
+- section: "Who pays?"
+  answer: "own cost"
+  questions: ["who pays for my flights"]
+"""
+
+
+@pytest.fixture()
+def settings(tmp_path: Path) -> KnowledgeSettings:
+    trial = tmp_path / "trials" / "NCT00000003"
+    (trial / "docs").mkdir(parents=True)
+    (trial / "questions").mkdir()
+    (trial / "docs" / "01-demo.md").write_text(DOC)
+    (trial / "questions" / "01-demo.yml").write_text(QUESTIONS)
+    return KnowledgeSettings(docs_dir=tmp_path / "trials", index_dir=tmp_path / "index")
+
+
+def chunks_of(settings: KnowledgeSettings):
+    documents = [document_from_markdown(p.read_text(), p.name) for p in trial_document_paths(settings.docs_dir)]
+    return chunk_documents(documents, settings.chunk_max_chars)
+
+
+def test_entries_resolve_to_the_sentence_that_answers_them(settings: KnowledgeSettings):
+    entries = load_entries(question_paths(settings.docs_dir))
+    assert [e.document for e in entries] == ["01-demo"] * 3 and entries[0].trial_id == "NCT00000003"
+    chunks = chunks_of(settings)
+    sentences = [s for c in chunks for s in c.sentences]
+    pairs, problems = resolve(entries, chunks)
+    assert problems == []
+    assert {q: sentences[row] for q, row in pairs} == {
+        "is it a tablet or a drip": "The drug is given as an infusion into a vein.",
+        "how do they give it": "The drug is given as an infusion into a vein.",
+        "do i pay for the medicine": "The sponsor pays for the study drug.",
+        "is the drug free": "The sponsor pays for the study drug.",
+        "who pays for my flights": "Travel is the patient's own cost.",
+    }
+
+
+@pytest.mark.parametrize("answer, reason", [("no such words", "no sentence"), ("the", "2 sentences")])
+def test_an_anchor_must_name_exactly_one_sentence_of_its_section(settings: KnowledgeSettings, answer: str,
+                                                                  reason: str):
+    path = question_paths(settings.docs_dir)[0]
+    path.write_text(f'- section: "Who pays?"\n  answer: "{answer}"\n  questions: ["who pays"]\n')
+    pairs, problems = resolve(load_entries([path]), chunks_of(settings))
+    assert pairs == [] and len(problems) == 1 and reason in problems[0] and "01-demo.yml" in problems[0]
+
+
+def test_an_anchor_in_another_section_does_not_resolve(settings: KnowledgeSettings):
+    path = question_paths(settings.docs_dir)[0]
+    path.write_text('- section: "Who pays?"\n  answer: "infusion into a vein"\n  questions: ["how"]\n')
+    assert "no sentence" in resolve(load_entries([path]), chunks_of(settings))[1][0]
+
+
+@pytest.mark.parametrize("text", ["{not: [a list", "- section: 'Who pays?'\n  answer: sponsor\n",
+                                  "- section: 'Who pays?'\n  answer: sponsor\n  questions: []\n", "just text"])
+def test_a_malformed_file_is_named_in_the_error(tmp_path: Path, text: str):
+    path = tmp_path / "02-bad.yml"
+    path.write_text(text)
+    with pytest.raises(KnowledgeError, match="02-bad.yml"):
+        load_entries([path])
+
+
+def test_the_index_stores_the_questions_and_a_section_classifier(settings: KnowledgeSettings):
+    build_index(settings, embedder_factory=lambda _name: HashingEmbedder())
+    index = load_index(settings.index_dir)
+    assert index.manifest["anticipated_questions"] == 5
+    assert index.anticipated_vectors.shape == (5, 64)
+    assert sorted(set(index.anticipated_rows.tolist())) == [0, 2, 3]
+    assert index.sections is not None and len(index.sections.chunk_classes) == len(index.chunks)
+    retriever = Retriever.from_settings(settings, embedder=HashingEmbedder(), thresholds=(-1.0, 0.0))
+    # No word of this question is in the documents; only its anticipated twin leads to the answer.
+    answer = retriever.ask("is it a tablet or a drip")
+    assert answer.answer.startswith("The drug is given as an infusion into a vein.")
+    assert answer.citations[0].section.endswith("How is the drug given?")
+
+
+def test_changed_questions_rebuild_the_index_and_a_corrupt_store_is_refused(settings: KnowledgeSettings):
+    def build():
+        return build_index(settings, embedder_factory=lambda _name: HashingEmbedder())
+
+    assert build().rebuilt and not build().rebuilt
+    question_paths(settings.docs_dir)[0].write_text(QUESTIONS.replace("is the drug free", "is it free"))
+    assert build().rebuilt
+    stored = settings.index_dir / "anticipated.npz"
+    stored.write_bytes(stored.read_bytes()[:40])
+    with pytest.raises(IndexCorruptError, match="trialbot index"):
+        load_index(settings.index_dir)
+
+
+def test_the_section_classifier_learns_sections_from_questions(settings: KnowledgeSettings):
+    chunks = chunks_of(settings)  # two sections, one chunk each
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(2, 8))
+    vectors = np.vstack([centres[i] + 0.1 * rng.normal(size=(10, 8)) for i in (0, 1)])
+    classifier = train_section_classifier(vectors, np.repeat([0, 1], 10), chunks)
+    assert classifier is not None
+    assert classifier.chunk_probabilities(centres[1]).argmax() == 1
+    assert classifier.chunk_probabilities(centres[0])[0] > 0.9
+    assert train_section_classifier(vectors, np.zeros(20, dtype=int), chunks) is None
+
+
+def test_the_shipped_questions_resolve_and_cover_every_section(knowledge_settings: KnowledgeSettings):
+    entries = load_entries(question_paths(knowledge_settings.docs_dir))
+    chunks = chunks_of(knowledge_settings)
+    pairs, problems = resolve(entries, chunks)
+    assert problems == []
+    assert len(pairs) >= 1500
+    rows_per_chunk = np.repeat(np.arange(len(chunks)), [len(c.sentences) for c in chunks])
+    answered = {(chunks[rows_per_chunk[row]].source, chunks[rows_per_chunk[row]].section) for _, row in pairs}
+    sections = {(c.source, c.section) for c in chunks if " › " in c.section}
+    assert sections - answered == set()
