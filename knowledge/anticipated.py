@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from knowledge.chunking import SECTION_SEPARATOR, Chunk
+from knowledge.chunking import SECTION_SEPARATOR, Chunk, sentence_owners
 from knowledge.errors import KnowledgeError
 
 
@@ -73,22 +73,31 @@ def resolve(entries: Sequence[AnticipatedEntry], chunks: Sequence[Chunk]) -> tup
     """``([(question, sentence row)], problems)``. Rows count sentences across ``chunks`` in order (as the
     index's sentence vectors do). An entry whose answer is not in exactly one sentence of its section is a
     problem and is left out."""
-    offsets, row = [], 0
-    for chunk in chunks:
-        offsets.append(row)
-        row += len(chunk.sentences)
+    sentences = [sentence.lower() for chunk in chunks for sentence in chunk.sentences]
+    owners = sentence_owners(chunks)
     pairs: list[tuple[str, int]] = []
     problems: list[str] = []
     for entry in entries:
         needle = entry.answer.lower()
-        rows = [offsets[position] + i for position, chunk in enumerate(chunks) if _in_section(chunk, entry)
-                for i, sentence in enumerate(chunk.sentences) if needle in sentence.lower()]
+        rows = [row for row, sentence in enumerate(sentences)
+                if needle in sentence and _in_section(chunks[owners[row]], entry)]
         if len(rows) != 1:
             found = "no sentence" if not rows else f"{len(rows)} sentences"
             problems.append(f"{entry.origin}: {entry.section!r} / {entry.answer!r}: {found} of the section hold it")
             continue
         pairs.extend((question, rows[0]) for question in entry.questions)
     return pairs, problems
+
+
+def uncovered_sections(pairs: Sequence[tuple[str, int]], chunks: Sequence[Chunk]) -> list[tuple[str, str, str]]:
+    """(trial, document, section path) of every section under a heading that no resolved question answers."""
+    def key(chunk: Chunk) -> tuple[str, str, str]:
+        return chunk.trial_id, Path(chunk.source).stem, chunk.section
+
+    owners = sentence_owners(list(chunks))
+    answered = {key(chunks[owners[row]]) for _, row in pairs}
+    headed = (key(c) for c in chunks if SECTION_SEPARATOR in c.section)
+    return [k for k in dict.fromkeys(headed) if k not in answered]
 
 
 def _check(docs_dir: Path, chunk_max_chars: int) -> int:
@@ -102,13 +111,8 @@ def _check(docs_dir: Path, chunk_max_chars: int) -> int:
     pairs, problems = resolve(entries, chunks)
     for problem in problems:
         print("UNRESOLVED", problem)
-    covered = {(e.trial_id, e.document, e.section) for e in entries}
-    for key in dict.fromkeys((c.trial_id, Path(c.source).stem, c.section.split(SECTION_SEPARATOR)[-1])
-                             for c in chunks):
-        if key not in covered and SECTION_SEPARATOR in next(c.section for c in chunks
-                                                            if Path(c.source).stem == key[1]
-                                                            and c.section.endswith(key[2])):
-            print("NO QUESTIONS", " / ".join(key))
+    for key in uncovered_sections(pairs, chunks):
+        print("NO QUESTIONS", " / ".join(key))
     print(f"{len(entries)} entries, {len(pairs)} questions resolved, {len(problems)} unresolved")
     return 1 if problems else 0
 

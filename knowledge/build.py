@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.anticipated import load_entries, question_paths, resolve
-from knowledge.chunking import Chunk, chunk_documents, section_heading
+from knowledge.chunking import Chunk, chunk_documents, section_heading, sentence_owners
 from knowledge.documents import Document, content_hash, document_from_markdown, trial_document_paths
 from knowledge.domain import domain_question_paths, train_domain_classifier, training_examples
 from knowledge.embedding import Embedder, load_embedder
@@ -120,8 +120,8 @@ def _anticipated_vectors(settings: KnowledgeSettings, chunks: list[Chunk], embed
         return AnticipatedVectors(np.zeros((0, embedder.dimension)), np.zeros(0, dtype=np.int64))
     vectors = embedder.encode([encode_as_question(question) for question, _ in pairs])
     rows = np.array([row for _, row in pairs], dtype=np.int64)
-    owner = np.repeat(np.arange(len(chunks)), [len(c.sentences) for c in chunks])
-    return AnticipatedVectors(vectors, rows, train_section_classifier(vectors, owner[rows], chunks))
+    answer_chunks = sentence_owners(chunks)[rows]
+    return AnticipatedVectors(vectors, rows, train_section_classifier(vectors, answer_chunks, chunks))
 
 
 def build_index(settings: KnowledgeSettings, extra_sources: Sequence[Path] = (), force: bool = False,

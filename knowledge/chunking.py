@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 from knowledge.documents import Document
 from knowledge.sentences import paragraphs, split_sentences
 
@@ -101,6 +103,11 @@ def _make_chunk(document: Document, section: str, sentences: list[str]) -> Chunk
 def section_heading(chunk: Chunk) -> str:
     """The innermost heading of a chunk's section path (the document's section when it has none)."""
     return chunk.section.split(SECTION_SEPARATOR)[-1]
+
+
+def sentence_owners(chunks: list[Chunk]) -> np.ndarray:
+    """The chunk position of every sentence, in the order the index stores sentence rows."""
+    return np.repeat(np.arange(len(chunks)), [len(chunk.sentences) for chunk in chunks])
 
 
 def chunk_documents(documents: Iterable[Document], max_chars: int) -> list[Chunk]:

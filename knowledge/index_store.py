@@ -17,7 +17,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from knowledge.chunking import Chunk
+from knowledge.chunking import Chunk, sentence_owners
 from knowledge.documents import content_hash
 from knowledge.domain import DomainClassifier
 from knowledge.errors import (
@@ -203,7 +203,7 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> LoadedInde
         or (len(chunks) and chunk_index.d != manifest.get("dimension"))
     ):
         raise IndexCorruptError(f"The index files in {index_dir} disagree with each other. {REBUILD_HINT}")
-    owner = np.repeat(np.arange(len(chunks)), counts) if chunks else np.zeros(0, dtype=np.int64)
+    owner = sentence_owners(chunks)
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if chunks else owner
     if not chunks:
         log.warning("The index in %s holds no chunks", index_dir)
