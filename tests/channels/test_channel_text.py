@@ -12,18 +12,12 @@ from channels.choices import (
 )
 from channels.text import for_text_channel, sources_text, split_text
 
+from actions.prescreening import ECOG_BUTTONS, YES_NO_UNSURE
+
 pytestmark = pytest.mark.unit
 
-YES_NO = [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"},
-          {"title": "Not sure", "payload": "not sure"}]
-ECOG = [
-    {"title": "0 – fully active, as before the illness", "payload": "0"},
-    {"title": "1 – can't do heavy work, but walks and looks after myself", "payload": "1"},
-    {"title": "2 – up more than half the day, can't work", "payload": "2"},
-    {"title": "3 – in bed or a chair more than half the day", "payload": "3"},
-    {"title": "4 – in bed or a chair all day", "payload": "4"},
-    {"title": "Not sure", "payload": "not sure"},
-]
+# The bot's own choice lists: the channels must render exactly what the pre-screening sends.
+YES_NO, ECOG = YES_NO_UNSURE, ECOG_BUTTONS
 
 
 # ---- splitting ------------------------------------------------------------------------------------------

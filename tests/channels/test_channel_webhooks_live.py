@@ -22,6 +22,7 @@ import httpx
 import pytest
 from providers import ProviderConfig, ProviderStandIn, Recorded
 
+from actions.prescreening import ECOG_BUTTONS
 from trialbot.settings import REPO_ROOT
 from trialbot.stack import Stack, StackError, start_stack, stop_stack
 
@@ -381,14 +382,7 @@ def test_messenger_long_navigator_reply_is_split_within_2000_characters(
 
 
 # ---- many or long buttons, and numbers that are answers themselves ------------------------------------------
-ECOG = [
-    {"title": "0 – fully active, as before the illness", "payload": "0"},
-    {"title": "1 – can't do heavy work, but walks and looks after myself", "payload": "1"},
-    {"title": "2 – up more than half the day, can't work", "payload": "2"},
-    {"title": "3 – in bed or a chair more than half the day", "payload": "3"},
-    {"title": "4 – in bed or a chair all day", "payload": "4"},
-    {"title": "Not sure", "payload": "not sure"},
-]
+ECOG = ECOG_BUTTONS  # the pre-screening's own list
 ECOG_QUESTION = "Which best describes how active you are?"
 
 

@@ -1,4 +1,5 @@
-"""Fixtures for the web service tests (the stand-ins themselves are in ``webfakes``)."""
+"""Fixtures for the web service tests (the stand-ins themselves are in ``webfakes``; the console's fixtures
+are in ``navfixtures`` and made available here)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from navfixtures import (  # noqa: F401 - the console fixtures, for every test module here
+    app_client,
+    as_navigator,
+    case_store,
+    clock,
+    fake_rasa,
+    make_nav_client,
+    nav_settings,
+)
 from webfakes import FakeIndex, StandIn, start_standin
 
 from trialbot.settings import WebSettings

@@ -1,7 +1,8 @@
 """Fixtures for the navigator console tests: a case store on a temporary SQLite file with a clock the tests
 can move, the fake Rasa API (``navfakes``), the app, signed-in clients and seeded cases.
 
-Test modules import the fixtures they use from here (``from navfixtures import ...``).
+``conftest.py`` makes the fixtures available to every test module; modules import only the helpers and
+constants (``from navfixtures import make_case, PATIENT``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,4 @@
 """Signing in and out of the navigator console: cookies, sessions that end, rate limits, secrets."""
-# ruff: noqa: F811 - the fixtures imported from navfixtures are pytest's to inject
 
 from __future__ import annotations
 
@@ -7,17 +6,7 @@ import logging
 
 import pytest
 from fastapi.testclient import TestClient
-from navfixtures import (  # noqa: F401 - fixtures
-    PASSWORD,
-    app_client,
-    as_navigator,
-    case_store,
-    clock,
-    fake_rasa,
-    make_nav_client,
-    nav_settings,
-    sign_in,
-)
+from navfixtures import PASSWORD, sign_in
 from pydantic import SecretStr, ValidationError
 
 from trialbot.settings import WebSettings

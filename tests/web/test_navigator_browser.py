@@ -1,6 +1,5 @@
 """The navigator console and the widget's live navigator messages in real headless Chromium, against the
 app served by uvicorn, a real case store (SQLite) and the fake Rasa API (``navfakes``)."""
-# ruff: noqa: F811 - the fixtures imported from navfixtures are pytest's to inject
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ from typing import Any
 
 import pytest
 from navfakes import FakeRasa
-from navfixtures import PASSWORD, PATIENT, RASA_TOKEN, case_store, clock, fake_rasa, make_case  # noqa: F401
+from navfixtures import PASSWORD, PATIENT, RASA_TOKEN, make_case
 from webfakes import ServedApp
 
 from trialbot.settings import WebSettings

@@ -1,6 +1,5 @@
 """The console's JSON API: the queue, one case, changes, notes, assignment, export, audit and erasure, each
 limited to the navigator's trials."""
-# ruff: noqa: F811 - the fixtures imported from navfixtures are pytest's to inject
 
 from __future__ import annotations
 
@@ -9,17 +8,7 @@ import io
 from datetime import UTC, datetime
 
 import pytest
-from navfixtures import (  # noqa: F401 - fixtures
-    OTHER_TRIAL,
-    TRIAL,
-    as_navigator,
-    case_store,
-    clock,
-    fake_rasa,
-    make_case,
-    make_nav_client,
-    nav_settings,
-)
+from navfixtures import OTHER_TRIAL, TRIAL, make_case
 
 pytestmark = pytest.mark.integration
 

@@ -1,25 +1,13 @@
 """Live replies through Rasa's HTTP API (a localhost stand-in, ``navfakes``): the transcript from the
 tracker, take over (pause), reply (a bot event marked navigator), hand back (resume), and the widget's
 ``/api/chat/messages`` polling."""
-# ruff: noqa: F811 - the fixtures imported from navfixtures are pytest's to inject
 
 from __future__ import annotations
 
 import time
 
 import pytest
-from navfixtures import (  # noqa: F401 - fixtures
-    PATIENT,
-    RASA_TOKEN,
-    app_client,
-    as_navigator,
-    case_store,
-    clock,
-    fake_rasa,
-    make_case,
-    make_nav_client,
-    nav_settings,
-)
+from navfixtures import PATIENT, RASA_TOKEN, make_case
 
 pytestmark = pytest.mark.integration
 

@@ -1,6 +1,5 @@
 """The console's pages: the queue, a case, the audit log and sign-in; escaping of patient text, the CSP,
 and no inline script or style anywhere."""
-# ruff: noqa: F811 - the fixtures imported from navfixtures are pytest's to inject
 
 from __future__ import annotations
 
@@ -9,19 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from navfixtures import (  # noqa: F401 - fixtures
-    OTHER_TRIAL,
-    PATIENT,
-    TRIAL,
-    app_client,
-    as_navigator,
-    case_store,
-    clock,
-    fake_rasa,
-    make_case,
-    make_nav_client,
-    nav_settings,
-)
+from navfixtures import OTHER_TRIAL, PATIENT, make_case
 
 from web.security import CONTENT_SECURITY_POLICY
 

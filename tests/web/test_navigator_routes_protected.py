@@ -1,6 +1,5 @@
 """Every console route refuses requests without a session, and every state-changing one without the CSRF
 token. The routes are enumerated from the app itself, so a route added later is checked too."""
-# ruff: noqa: F811 - the fixtures imported from navfixtures are pytest's to inject
 
 from __future__ import annotations
 
@@ -9,18 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from navfixtures import (  # noqa: F401 - fixtures
-    OTHER_TRIAL,
-    PATIENT,
-    app_client,
-    as_navigator,
-    case_store,
-    clock,
-    fake_rasa,
-    make_case,
-    make_nav_client,
-    nav_settings,
-)
+from navfixtures import OTHER_TRIAL, PATIENT, make_case
 
 pytestmark = pytest.mark.integration
 

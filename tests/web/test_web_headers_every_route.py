@@ -1,6 +1,5 @@
 """The security headers and CSP on every GET route of the app (enumerated from the app itself, so a route added
 later is checked too), signed out and signed in to the console, and on every kind of error response."""
-# ruff: noqa: F811 - the fixtures imported from navfixtures are pytest's to inject
 
 from __future__ import annotations
 
@@ -10,17 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from navfixtures import (  # noqa: F401 - fixtures
-    PATIENT,
-    app_client,
-    as_navigator,
-    case_store,
-    clock,
-    fake_rasa,
-    make_case,
-    make_nav_client,
-    nav_settings,
-)
+from navfixtures import PATIENT, make_case
 from starlette.routing import Mount
 from test_web_pages_security import assert_security_headers
 
