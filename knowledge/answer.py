@@ -63,8 +63,8 @@ class Answer:
 
 @dataclass(frozen=True)
 class CompositionSettings:
-    min_confidence: float
-    min_domain: float = 0.0
+    min_score: float  # the refusal gate: answer when ``answer_score`` reaches this (set by calibration)
+    domain_weight: float = 0.0
     max_sentences: int = 3
     max_chars: int = 400
     list_max_chars: int = 900
@@ -121,13 +121,19 @@ def domain_probability(result: QueryResult, index: LoadedIndex) -> float:
     return index.domain.probability(result.vector) if index.domain is not None else 1.0
 
 
+def answer_score(confidence, domain, domain_weight: float):
+    """The refusal gate's score: retrieval confidence plus weighted domain probability (numbers or arrays).
+    Neither signal alone separates trial questions from other health questions as well as both together."""
+    return confidence + domain_weight * domain
+
+
 def compose_answer(question: str, result: QueryResult, index: LoadedIndex, table: SentenceTable,
                    settings: CompositionSettings, trial_label: str) -> Answer:
     """Build the patient-facing answer from a search result."""
     eligibility = is_eligibility_question(question)
     confidence = confidence_of(result, index)
     domain = domain_probability(result, index)
-    if not result.hits or confidence < settings.min_confidence or domain < settings.min_domain:
+    if not result.hits or answer_score(confidence, domain, settings.domain_weight) < settings.min_score:
         return Answer(question, REFUSAL.format(trial=trial_label), False, [], confidence, eligibility, domain)
     listing = bool(_LIST_QUESTION.search(question))
     rows = _best_window(result, index, table, settings, settings.list_max_chars if listing else settings.max_chars,

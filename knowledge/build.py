@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -10,13 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.adaptation import AdaptationSettings, adapt_embedder
 from knowledge.anticipated import load_entries, question_paths, resolve
 from knowledge.chunking import Chunk, chunk_documents, section_heading, sentence_owners
 from knowledge.documents import Document, content_hash, document_from_markdown, trial_document_paths
 from knowledge.domain import domain_question_paths, train_domain_classifier, training_examples
-from knowledge.embedding import Embedder, load_embedder
+from knowledge.embedding import Embedder, SentenceTransformerEmbedder, load_embedder
 from knowledge.errors import KnowledgeError
-from knowledge.index_store import AnticipatedVectors, IndexSpec, needs_rebuild, write_index
+from knowledge.index_store import AnticipatedVectors, IndexSpec, invalidate, needs_rebuild, write_index
 from knowledge.search import embedding_text
 from knowledge.section_classifier import train_section_classifier
 from knowledge.synonyms import QueryExpander, load_synonyms
@@ -95,6 +97,11 @@ def collect_documents(settings: KnowledgeSettings, extra_sources: Sequence[Path]
     return documents, hashes, skipped
 
 
+def _in_context(chunks: list[Chunk]) -> list[str]:
+    """Every sentence after its section heading, in sentence-row order."""
+    return [f"{section_heading(c)} {s}" for c in chunks for s in c.sentences]
+
+
 def _sentence_and_heading_vectors(chunks: list[Chunk], embedder: Embedder) -> tuple[np.ndarray, np.ndarray]:
     """Per sentence: the mean of its own embedding and its embedding after its section heading (a sentence
     alone often lacks the subject its heading names). Per chunk: its heading's embedding."""
@@ -102,20 +109,25 @@ def _sentence_and_heading_vectors(chunks: list[Chunk], embedder: Embedder) -> tu
         return np.zeros((0, embedder.dimension)), np.zeros((0, embedder.dimension))
     headings = [section_heading(c) for c in chunks]
     sentences = [s for c in chunks for s in c.sentences]
-    in_context = [f"{heading} {s}" for c, heading in zip(chunks, headings, strict=True) for s in c.sentences]
-    vectors = embedder.encode(sentences + in_context + list(dict.fromkeys(headings)))
+    vectors = embedder.encode(sentences + _in_context(chunks) + list(dict.fromkeys(headings)))
     plain, context = vectors[:len(sentences)], vectors[len(sentences):2 * len(sentences)]
     unique = dict(zip(dict.fromkeys(headings), vectors[2 * len(sentences):], strict=True))
     return (plain + context) / 2, np.stack([unique[h] for h in headings])
 
 
-def _anticipated_vectors(settings: KnowledgeSettings, chunks: list[Chunk], embedder: Embedder,
-                         encode_as_question: Callable[[str], str]) -> AnticipatedVectors:
-    """The anticipated questions, embedded as questions are, with the sentence row answering each. An entry
-    that does not resolve to one sentence is logged and left out (the shipped files are checked by tests)."""
+def _anticipated_pairs(settings: KnowledgeSettings, chunks: list[Chunk]) -> list[tuple[str, int]]:
+    """(anticipated question, the sentence row answering it). An entry that does not resolve to one sentence
+    is logged and left out (the shipped files are checked by tests)."""
     pairs, problems = resolve(load_entries(question_paths(settings.docs_dir)), chunks)
     for problem in problems:
         log.warning("anticipated question left out: %s", problem)
+    return pairs
+
+
+def _anticipated_vectors(pairs: list[tuple[str, int]], chunks: list[Chunk], embedder: Embedder,
+                         encode_as_question: Callable[[str], str]) -> AnticipatedVectors:
+    """The anticipated questions, embedded as questions are, with the sentence row answering each, and the
+    section classifier trained on them."""
     if not pairs:
         return AnticipatedVectors(np.zeros((0, embedder.dimension)), np.zeros(0, dtype=np.int64))
     vectors = embedder.encode([encode_as_question(question) for question, _ in pairs])
@@ -134,15 +146,24 @@ def build_index(settings: KnowledgeSettings, extra_sources: Sequence[Path] = (),
                  settings.synonyms_path]:
         if path.exists():
             hashes[_source_name(path)] = content_hash(path.read_bytes())
-    spec = IndexSpec(settings.embedding_model, settings.chunk_max_chars, hashes)
+    adaptation = AdaptationSettings(settings.adaptation_epochs, settings.adaptation_learning_rate)
+    spec = IndexSpec(settings.embedding_model, settings.chunk_max_chars, hashes,
+                     dataclasses.asdict(adaptation) if adaptation.epochs > 0 else None)
     if not force and not needs_rebuild(settings.index_dir, spec):
         return BuildReport(False, -1, len(documents), time.perf_counter() - started, skipped)
     chunks = chunk_documents(documents, settings.chunk_max_chars)
     embedder = embedder_factory(settings.embedding_model)
+    brief = QueryExpander(load_synonyms(settings.synonyms_path)).expand_brief  # as questions are encoded
+    pairs = _anticipated_pairs(settings, chunks)
+    save_to = invalidate(settings.index_dir)
+    adapted = spec.adaptation is not None and bool(pairs) and isinstance(embedder, SentenceTransformerEmbedder)
+    if adapted:
+        answers = _in_context(chunks)
+        embedder = adapt_embedder(embedder, [(brief(question), answers[row]) for question, row in pairs],
+                                  adaptation, save_to)
     chunk_vectors = embedder.encode([embedding_text(c) for c in chunks]) if chunks else np.zeros((0, 0))
     sentence_vectors, heading_vectors = _sentence_and_heading_vectors(chunks, embedder)
-    brief = QueryExpander(load_synonyms(settings.synonyms_path)).expand_brief  # as questions are encoded
-    anticipated = _anticipated_vectors(settings, chunks, embedder, brief)
+    anticipated = _anticipated_vectors(pairs, chunks, embedder, brief)
     texts, labels = training_examples(documents, in_domain_files, settings.out_of_domain_path)
     domain = None
     if texts:  # the anticipated questions are in-domain questions too
@@ -151,6 +172,6 @@ def build_index(settings: KnowledgeSettings, extra_sources: Sequence[Path] = (),
             domain_vectors = np.vstack([domain_vectors, anticipated.vectors])
         domain = train_domain_classifier(domain_vectors, labels + [1] * len(anticipated.rows))
     write_index(settings.index_dir, spec, chunks, chunk_vectors, sentence_vectors, domain, heading_vectors,
-                anticipated)
+                anticipated, adapted)
     log.info("index built: %d documents, %d chunks", len(documents), len(chunks))
     return BuildReport(True, len(chunks), len(documents), time.perf_counter() - started, skipped)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -37,8 +38,9 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-def load_embedder(model_name: str) -> SentenceTransformerEmbedder:
-    """Load a packaged model by name, without any network access."""
+def load_embedder(model_name: str, weights: Path | None = None) -> SentenceTransformerEmbedder:
+    """Load a packaged model by name, without any network access; ``weights`` is a directory holding that
+    model adapted to the trial's documents (``knowledge.adaptation``), used instead of the packaged weights."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     package_name = PACKAGED_MODELS.get(model_name)
@@ -48,6 +50,6 @@ def load_embedder(model_name: str) -> SentenceTransformerEmbedder:
 
     from sentence_transformers import SentenceTransformer
 
-    package = importlib.import_module(package_name)
-    model = SentenceTransformer(str(package.get_model_path()), device="cpu")
+    location = weights if weights is not None else importlib.import_module(package_name).get_model_path()
+    model = SentenceTransformer(str(location), device="cpu")
     return SentenceTransformerEmbedder(name=model_name, model=model, dimension=model.get_embedding_dimension())

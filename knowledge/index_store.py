@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ CHUNKS = "chunks.jsonl"
 DOMAIN = "domain.npz"
 ANTICIPATED = "anticipated.npz"
 SECTIONS = "sections.npz"
+ADAPTED_MODEL = "adapted-model"  # directory: the embedding model fine-tuned for these documents, if any
 DATA_FILES = (CHUNK_VECTORS, SENTENCE_VECTORS, HEADING_VECTORS, CHUNKS, ANTICIPATED)
 
 log = logging.getLogger(__name__)
@@ -51,12 +53,15 @@ class IndexSpec:
     chunk_max_chars: int
     sources: dict[str, str]
 
+    adaptation: dict | None = None  # the fine-tuning asked for (``knowledge.adaptation``); None: none
+
     def key(self) -> dict:
         return {
             "format_version": FORMAT_VERSION,
             "model": self.model,
             "chunk_max_chars": self.chunk_max_chars,
             "sources": dict(sorted(self.sources.items())),
+            "adaptation": self.adaptation,
         }
 
 
@@ -79,6 +84,7 @@ class LoadedIndex:
     anticipated_vectors: np.ndarray | None = None
     anticipated_rows: np.ndarray | None = None
     sections: SectionClassifier | None = None
+    adapted_model: Path | None = None  # the fine-tuned model to encode questions with (None: the packaged one)
 
 
 @dataclass(frozen=True)
@@ -115,14 +121,27 @@ def needs_rebuild(index_dir: Path, spec: IndexSpec) -> bool:
     return manifest["spec"] != spec.key()
 
 
+def invalidate(index_dir: Path) -> Path:
+    """Mark the index as being rewritten (no valid index until ``write_index`` finishes); returns where an
+    adapted model is to be saved."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    (index_dir / MANIFEST).unlink(missing_ok=True)
+    shutil.rmtree(index_dir / ADAPTED_MODEL, ignore_errors=True)
+    return index_dir / ADAPTED_MODEL
+
+
 def write_index(
     index_dir: Path, spec: IndexSpec, chunks: list[Chunk], chunk_vectors: np.ndarray, sentence_vectors: np.ndarray,
     domain: DomainClassifier | None = None, heading_vectors: np.ndarray | None = None,
-    anticipated: AnticipatedVectors | None = None,
+    anticipated: AnticipatedVectors | None = None, adapted: bool = False,
 ) -> dict:
-    """Write all index files, then the manifest last (so a crash leaves no valid-looking index)."""
+    """Write all index files, then the manifest last (so a crash leaves no valid-looking index). An adapted
+    model already saved in the index directory (see ``invalidate``) is recorded when ``adapted``."""
     index_dir.mkdir(parents=True, exist_ok=True)
     (index_dir / MANIFEST).unlink(missing_ok=True)
+    adapted_dir = index_dir / ADAPTED_MODEL
+    if not adapted:
+        shutil.rmtree(adapted_dir, ignore_errors=True)
     dimension = int(chunk_vectors.shape[1]) if len(chunks) else int(sentence_vectors.shape[-1] or 0)
     flat = faiss.IndexFlatIP(dimension)
     if len(chunks):
@@ -148,6 +167,10 @@ def write_index(
     if anticipated.sections is not None:
         anticipated.sections.save(index_dir / SECTIONS)
         files.append(SECTIONS)
+    if adapted:
+        if not adapted_dir.is_dir():
+            raise KnowledgeError(f"The adapted model is missing in {index_dir}. {REBUILD_HINT}")
+        files += sorted(str(path.relative_to(index_dir)) for path in adapted_dir.rglob("*") if path.is_file())
     manifest = {
         "spec": spec.key(),
         "model": spec.model,
@@ -155,6 +178,7 @@ def write_index(
         "chunk_count": len(chunks),
         "sentence_count": int(sentence_vectors.shape[0]),
         "anticipated_questions": int(len(anticipated.rows)),
+        "adapted_model": ADAPTED_MODEL if adapted else None,
         "trials": sorted({chunk.trial_id for chunk in chunks}),
         "files": {name: content_hash((index_dir / name).read_bytes()) for name in files},
     }
@@ -207,8 +231,9 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> LoadedInde
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if chunks else owner
     if not chunks:
         log.warning("The index in %s holds no chunks", index_dir)
+    adapted = index_dir / manifest["adapted_model"] if manifest.get("adapted_model") else None
     return LoadedIndex(manifest, chunks, chunk_index, sentence_vectors, owner, offsets, domain, heading_vectors,
-                       anticipated_vectors, anticipated_rows, sections)
+                       anticipated_vectors, anticipated_rows, sections, adapted)
 
 
 def check_index(index_dir: Path) -> tuple[bool, str]:

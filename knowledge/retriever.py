@@ -20,11 +20,11 @@ EMPTY_QUESTION = "Please type your question about the trial, and I will look it 
 
 
 def load_thresholds(settings: KnowledgeSettings) -> tuple[float, float]:
-    """The refusal thresholds (retrieval confidence, domain probability) written by
-    ``trialbot eval retrieval --calibrate``, which sets them on evaluation data."""
+    """The refusal gate (minimum answer score, domain weight; see ``knowledge.answer.answer_score``) written
+    by ``trialbot eval retrieval --calibrate``, which sets it on evaluation data."""
     try:
         data = json.loads(settings.calibration_path.read_text(encoding="utf-8"))
-        return float(data["min_confidence"]), float(data["min_domain"])
+        return float(data["min_score"]), float(data["domain_weight"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise KnowledgeError(
             f"No usable refusal calibration at {settings.calibration_path}; run `trialbot eval retrieval`."
@@ -44,15 +44,15 @@ class Retriever:
     def from_settings(cls, settings: KnowledgeSettings, embedder: Embedder | None = None,
                       thresholds: tuple[float, float] | None = None) -> Retriever:
         index = load_index(settings.index_dir, expected_model=settings.embedding_model)
-        embedder = embedder or load_embedder(settings.embedding_model)
+        embedder = embedder or load_embedder(settings.embedding_model, index.adapted_model)
         if embedder.dimension != index.manifest.get("dimension") and index.chunks:
             raise KnowledgeError("The index dimension does not match the model. Run `trialbot index` to rebuild it.")
         lexical = LexicalIndex([lexical_text(c) for c in index.chunks])
         expander = QueryExpander(load_synonyms(settings.synonyms_path), lexical.vocabulary)
-        min_confidence, min_domain = load_thresholds(settings) if thresholds is None else thresholds
+        min_score, domain_weight = load_thresholds(settings) if thresholds is None else thresholds
         composition = CompositionSettings(
-            min_confidence=min_confidence,
-            min_domain=min_domain,
+            min_score=min_score,
+            domain_weight=domain_weight,
             max_sentences=settings.max_answer_sentences,
             max_chars=settings.max_answer_chars,
         )

@@ -54,9 +54,9 @@ class RankingWeights:
     bm25: float = 0.3
     best_sentence: float = 1.0
     sentence_lexical: float = 0.3  # weight of term overlap in a sentence's relevance
-    anticipated: float = 2.0  # weight of a sentence's best anticipated-question similarity above the floor
+    anticipated: float = 3.0  # weight of a sentence's best anticipated-question similarity above the floor
     anticipated_floor: float = 0.5
-    section: float = 1.0  # weight of the section classifier's probability (``knowledge.section_classifier``)
+    section: float = 0.5  # weight of the section classifier's probability (``knowledge.section_classifier``)
     identifier: float = 0.5  # bonus of a sentence that holds a registry number the question names
 
 

@@ -36,7 +36,7 @@ def retriever(knowledge_settings: KnowledgeSettings, embedder):
     from knowledge.retriever import Retriever
 
     build_index(knowledge_settings, embedder_factory=lambda _name: embedder)
-    return Retriever.from_settings(knowledge_settings, embedder=embedder)
+    return Retriever.from_settings(knowledge_settings)  # with the index's own (adapted) model
 
 
 @pytest.fixture(scope="session")

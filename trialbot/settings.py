@@ -39,6 +39,9 @@ class KnowledgeSettings(BaseSettings):
     top_k: int = 5
     max_answer_sentences: int = 3
     max_answer_chars: int = 400
+    # fine-tuning of the embedding model on the anticipated questions at index time (0 epochs: none)
+    adaptation_epochs: int = 1
+    adaptation_learning_rate: float = 3e-5
 
 
 class RunSettings(BaseSettings):

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from textembedder import HashingEmbedder
+from trialfiles import write_trial
 
 from knowledge.anticipated import load_entries, question_paths, resolve, uncovered_sections
 from knowledge.build import build_index
@@ -47,12 +48,7 @@ QUESTIONS = """
 
 @pytest.fixture()
 def settings(tmp_path: Path) -> KnowledgeSettings:
-    trial = tmp_path / "trials" / "NCT00000003"
-    (trial / "docs").mkdir(parents=True)
-    (trial / "questions").mkdir()
-    (trial / "docs" / "01-demo.md").write_text(DOC)
-    (trial / "questions" / "01-demo.yml").write_text(QUESTIONS)
-    return KnowledgeSettings(docs_dir=tmp_path / "trials", index_dir=tmp_path / "index")
+    return write_trial(tmp_path, "NCT00000003", DOC, QUESTIONS)
 
 
 def chunks_of(settings: KnowledgeSettings):
