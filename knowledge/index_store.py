@@ -8,6 +8,7 @@ skip work and ``load_index`` can refuse a corrupt or mismatched index with a cle
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import shutil
@@ -186,12 +187,28 @@ def write_index(
     return manifest
 
 
+@functools.lru_cache(maxsize=64)
+def _remembered_digest(path: str, inode: int, modified_ns: int, size: int) -> str:
+    """A file's content hash, remembered while the file is the same (inode, modification time, size)."""
+    return content_hash(Path(path).read_bytes())
+
+
+def _file_digest(index_dir: Path, name: str) -> str:
+    """The content hash of an index file. The adapted model's files (87 MB, written anew by every build, never
+    rewritten in place) are hashed once per process and version, not at every health check."""
+    path = index_dir / name
+    if not name.startswith(f"{ADAPTED_MODEL}/"):
+        return content_hash(path.read_bytes())
+    status = path.stat()
+    return _remembered_digest(str(path), status.st_ino, status.st_mtime_ns, status.st_size)
+
+
 def _verify_files(index_dir: Path, manifest: dict) -> None:
     for name in sorted(set(DATA_FILES) | set(manifest["files"])):
         path = index_dir / name
         if not path.exists():
             raise IndexCorruptError(f"Index file {name} is missing in {index_dir}. {REBUILD_HINT}")
-        if content_hash(path.read_bytes()) != manifest["files"].get(name):
+        if _file_digest(index_dir, name) != manifest["files"].get(name):
             raise IndexCorruptError(f"Index file {name} does not match its manifest. {REBUILD_HINT}")
 
 
