@@ -49,8 +49,7 @@ def choose_thresholds(gold_confidence: Sequence[float], gold_domain: Sequence[fl
                 best = (key, thresholds)
             break  # a higher threshold at this weight only answers fewer
     if best is None:
-        top = max([0.0, *answer_score(oc, od, 0.0), *answer_score(gc, gd, 0.0)])
-        return Thresholds(top + 1.0, 0.0)
+        return Thresholds(max([0.0, *oc, *gc]) + 1.0, 0.0)  # above every confidence: declines everything
     return best[1]
 
 

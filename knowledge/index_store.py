@@ -137,12 +137,11 @@ def write_index(
     anticipated: AnticipatedVectors | None = None, adapted: bool = False,
 ) -> dict:
     """Write all index files, then the manifest last (so a crash leaves no valid-looking index). An adapted
-    model already saved in the index directory (see ``invalidate``) is recorded when ``adapted``."""
+    model saved in the index directory after ``invalidate`` (which removes an older one) is recorded when
+    ``adapted``."""
     index_dir.mkdir(parents=True, exist_ok=True)
     (index_dir / MANIFEST).unlink(missing_ok=True)
     adapted_dir = index_dir / ADAPTED_MODEL
-    if not adapted:
-        shutil.rmtree(adapted_dir, ignore_errors=True)
     dimension = int(chunk_vectors.shape[1]) if len(chunks) else int(sentence_vectors.shape[-1] or 0)
     flat = faiss.IndexFlatIP(dimension)
     if len(chunks):
