@@ -20,13 +20,14 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import case as sql_case
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from cases.db import make_engine, migrate, session_factory
 from cases.models import OPEN_STATUSES, AuditEntry, Case, Navigator, NavigatorSession, Note
 from cases.schemas import (
+    STATUSES,
     AuditEntryPublic,
     CaseCreate,
     CasePublic,
@@ -90,6 +91,26 @@ def token_hash(token: str) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _queue_conditions(trials: Iterable[str], status: Status | None, trial: str | None, channel: str | None
+                      ) -> list[Any] | None:
+    """The WHERE conditions of a queue query: the navigator's trials (a ``trial`` filter can only narrow them)
+    and the optional filters; None when nothing can match."""
+    allowed = [t for t in trials if trial is None or t == trial]
+    if not allowed:
+        return None
+    conditions: list[Any] = [Case.trial_id.in_(allowed)]
+    if status is not None:
+        conditions.append(Case.status == status)
+    if channel is not None:
+        conditions.append(Case.channel == channel)
+    return conditions
+
+
+def _queue_order() -> tuple[Any, ...]:
+    """Urgent first, then oldest first (the id breaks ties)."""
+    return _urgency_order(), Case.created_at, Case.id
 
 
 def _urgency_order() -> Any:
@@ -185,36 +206,38 @@ class CaseStore:
     def list_cases(self, trials: Iterable[str], status: Status | None = None, trial: str | None = None,
                    channel: str | None = None) -> list[CasePublic]:
         """Cases of the given trials (only those), urgent first, then oldest first; optionally filtered."""
-        allowed = list(trials)
-        if trial is not None:
-            allowed = [t for t in allowed if t == trial]
-        if not allowed:
+        conditions = _queue_conditions(trials, status, trial, channel)
+        if conditions is None:
             return []
-        query = select(Case).where(Case.trial_id.in_(allowed))
-        if status is not None:
-            query = query.where(Case.status == status)
-        if channel is not None:
-            query = query.where(Case.channel == channel)
-        query = query.order_by(_urgency_order(), Case.created_at, Case.id).options(selectinload(Case.notes))
+        query = (select(Case).where(*conditions).order_by(*_queue_order()).options(selectinload(Case.notes)))
         with self._sessions() as session:
             return [CasePublic.model_validate(c) for c in session.scalars(query)]
 
     def list_summaries(self, trials: Iterable[str], status: Status | None = None, trial: str | None = None,
-                       channel: str | None = None) -> list[CaseSummaryPublic]:
+                       channel: str | None = None, limit: int | None = None, offset: int = 0
+                       ) -> list[CaseSummaryPublic]:
         """The queue: like ``list_cases`` (same scope, filters and order) but only the summary columns, so a
-        long queue does not load and decode every transcript, screening result and note."""
-        allowed = [t for t in trials if trial is None or t == trial]
-        if not allowed:
+        long queue does not load and decode every transcript, screening result and note; ``limit`` and
+        ``offset`` give one page of it."""
+        conditions = _queue_conditions(trials, status, trial, channel)
+        if conditions is None:
             return []
         columns = [getattr(Case, name) for name in CaseSummaryPublic.model_fields]
-        query = select(*columns).where(Case.trial_id.in_(allowed))
-        if status is not None:
-            query = query.where(Case.status == status)
-        if channel is not None:
-            query = query.where(Case.channel == channel)
-        query = query.order_by(_urgency_order(), Case.created_at, Case.id)
+        query = select(*columns).where(*conditions).order_by(*_queue_order()).offset(offset).limit(limit)
         with self._sessions() as session:
             return [CaseSummaryPublic.model_validate(row._asdict()) for row in session.execute(query)]
+
+    def count_by_status(self, trials: Iterable[str], trial: str | None = None, channel: str | None = None
+                        ) -> dict[Status, int]:
+        """How many cases of each status the queue holds (same scope and filters as ``list_summaries``)."""
+        counts: dict[Status, int] = dict.fromkeys(STATUSES, 0)
+        conditions = _queue_conditions(trials, None, trial, channel)
+        if conditions is None:
+            return counts
+        query = select(Case.status, func.count()).where(*conditions).group_by(Case.status)
+        with self._sessions() as session:
+            counts.update({status: int(number) for status, number in session.execute(query)})
+        return counts
 
     def channels(self, trials: Iterable[str]) -> list[str]:
         """The channels that the given trials' cases came from (for the queue's filter)."""

@@ -20,6 +20,7 @@ from pathlib import Path
 from knowledge.embedding import SentenceTransformerEmbedder
 
 log = logging.getLogger(__name__)
+PROGRESS_EVERY = 20  # batches between progress lines (a batch takes a few seconds on two cores)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ def adapt_embedder(embedder: SentenceTransformerEmbedder, pairs: Sequence[tuple[
     warmup = max(1, total_steps // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: min(1.0, (step + 1) / warmup) * max(0.0, 1.0 - step / total_steps))
+    log.info("fine-tuning the embedding model on %d questions: %d batches", len(pairs), total_steps)
+    done = 0
     for epoch, batches in enumerate(epochs, start=1):
         running = 0.0
         for batch in batches:
@@ -81,6 +84,9 @@ def adapt_embedder(embedder: SentenceTransformerEmbedder, pairs: Sequence[tuple[
             optimizer.step()
             schedule.step()
             running += float(loss.item())
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                log.info("fine-tuning: %d of %d batches done", done, total_steps)
         log.info("adaptation epoch %d of %d: mean loss %.4f over %d batches", epoch, settings.epochs,
                  running / max(1, len(batches)), len(batches))
     model.eval()  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from trialbot.settings import KnowledgeSettings, RunSettings
 def _cmd_index(args: argparse.Namespace) -> int:
     from knowledge.build import build_index
 
+    logging.getLogger("knowledge").setLevel(logging.INFO)  # progress of the fine-tuning, which takes minutes
     report = build_index(KnowledgeSettings(), extra_sources=[Path(p) for p in args.source], force=args.force)
     for line in report.skipped:
         print(f"skipped {line}", file=sys.stderr)

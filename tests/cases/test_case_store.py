@@ -199,6 +199,26 @@ def test_queue_summaries_match_the_cases_without_their_contents(store: CaseStore
     assert store.list_summaries([]) == []
 
 
+def test_queue_pages_and_counts_keep_the_scope_filters_and_order(store: CaseStore, clock) -> None:
+    for i, (urgency, trial, channel) in enumerate([("normal", TRIAL, "rest"), ("urgent", TRIAL, "telegram"),
+                                                   ("urgent", OTHER_TRIAL, "rest"), ("normal", TRIAL, "rest"),
+                                                   ("normal", TRIAL, "telegram")]):
+        store.create_case(handoff(sender=f"patient-{i}", urgency=urgency, trial_id=trial, channel=channel))
+        clock.advance(minutes=5)
+    whole = store.list_summaries([TRIAL])
+    pages = [store.list_summaries([TRIAL], limit=2, offset=offset) for offset in (0, 2, 4)]
+    assert [len(page) for page in pages] == [2, 2, 0] and [c for page in pages for c in page] == whole
+    store.update(whole[0].id, CaseUpdate(status="closed"), "mei")
+    assert store.count_by_status([TRIAL]) == {"new": 3, "in_review": 0, "contacted": 0, "closed": 1}
+    assert store.count_by_status([TRIAL], channel="telegram") == {"new": 1, "in_review": 0, "contacted": 0,
+                                                                  "closed": 1}
+    assert store.count_by_status([TRIAL, OTHER_TRIAL], trial=OTHER_TRIAL)["new"] == 1
+    assert store.count_by_status([TRIAL], trial=OTHER_TRIAL) == dict.fromkeys(("new", "in_review", "contacted",
+                                                                              "closed"), 0)
+    assert store.list_summaries([TRIAL], status="new", limit=1, offset=1) == store.list_summaries(
+        [TRIAL], status="new")[1:2]
+
+
 # ---- working on a case --------------------------------------------------------------------------------------
 
 

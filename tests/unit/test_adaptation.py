@@ -2,6 +2,7 @@
 question's identical answer, the fine-tuned model is stored in the index (verified like every index file)
 and used to encode questions, and it brings questions nearer the sentences that answer them."""
 
+import logging
 import random
 from pathlib import Path
 
@@ -61,10 +62,14 @@ def settings(tmp_path: Path) -> KnowledgeSettings:
 
 
 @pytest.mark.integration
-def test_the_adapted_model_is_stored_verified_used_and_brings_questions_to_their_answers(settings):
+def test_the_adapted_model_is_stored_verified_used_and_brings_questions_to_their_answers(settings, caplog):
     packaged = load_embedder(settings.embedding_model)
+    caplog.set_level(logging.INFO, logger="knowledge")
     report = build_index(settings, embedder_factory=lambda _name: packaged)
     assert report.rebuilt
+    progress = [r.getMessage() for r in caplog.records if r.name == "knowledge.adaptation"]
+    assert progress[0] == "fine-tuning the embedding model on 12 questions: 32 batches"  # 4 a epoch, 8 epochs
+    assert "fine-tuning: 20 of 32 batches done" in progress
     index = load_index(settings.index_dir)
     assert index.manifest["adapted_model"] == "adapted-model" and index.adapted_model is not None
     assert any(name.startswith("adapted-model/") for name in index.manifest["files"])

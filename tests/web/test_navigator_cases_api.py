@@ -44,6 +44,23 @@ def test_queue_is_urgent_first_then_oldest_with_filters(as_navigator, case_store
         made["other-trial"].reference]
 
 
+def test_queue_pages_with_limit_and_offset_and_says_the_total(as_navigator, case_store, clock) -> None:
+    made = seed_queue(case_store, clock)
+    mei = as_navigator("mei")
+    whole = [made[n].reference for n in ("old-urgent", "new-urgent", "old-normal", "new-normal")]
+    first = mei.get("/api/navigator/cases", params={"limit": 3})
+    second = mei.get("/api/navigator/cases", params={"limit": 3, "offset": 3})
+    assert [c["reference"] for c in first.json()] == whole[:3]
+    assert [c["reference"] for c in second.json()] == whole[3:]
+    assert first.headers["x-total-count"] == second.headers["x-total-count"] == "4"  # not lin's other trial
+    beyond = mei.get("/api/navigator/cases", params={"offset": 10})
+    assert beyond.json() == [] and beyond.headers["x-total-count"] == "4"
+    telegram = mei.get("/api/navigator/cases", params={"channel": "telegram", "status": "new"})
+    assert telegram.headers["x-total-count"] == "1"
+    for bad in ({"limit": 0}, {"limit": 501}, {"offset": -1}, {"limit": "ten"}, {"offset": 2**40}):
+        assert mei.get("/api/navigator/cases", params=bad).status_code == 422, bad
+
+
 def test_a_case_of_another_trial_does_not_exist_for_a_navigator(as_navigator, case_store) -> None:
     theirs = make_case(case_store, sender="theirs", trial_id=OTHER_TRIAL)
     mei = as_navigator("mei")

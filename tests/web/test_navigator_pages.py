@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from navfixtures import OTHER_TRIAL, PATIENT, make_case
 
+from cases.schemas import CaseUpdate
 from web.security import CONTENT_SECURITY_POLICY
 
 pytestmark = pytest.mark.integration
@@ -71,6 +72,32 @@ def test_queue_page_filters(as_navigator, case_store) -> None:
     assert made.reference in html and other.reference not in html
     html = mei.get("/navigator", params={"status": "closed"}).text
     assert made.reference not in html and 'data-testid="group-new"' not in html
+
+
+def test_a_long_queue_shows_fifty_cases_a_group_and_pages_through_a_status(as_navigator, case_store, clock) -> None:
+    made = []
+    for number in range(53):
+        made.append(make_case(case_store, sender=f"patient-{number}", channel="telegram"))
+        clock.advance(minutes=1)
+    closed = make_case(case_store, sender="done")
+    case_store.update(closed.id, CaseUpdate(status="closed"), "mei")
+    mei = as_navigator("mei")
+    html = mei.get("/navigator").text
+    assert ">New <span class=\"count\">(53)</span>" in html and "54 cases" in html
+    assert html.count('data-testid="queue-row"') == 51  # 50 new (the oldest) and the closed one
+    assert made[49].reference in html and made[50].reference not in html
+    assert 'href="/navigator?status=new" data-testid="group-more">Show all 53 new cases' in html
+    assert 'data-testid="pager"' not in html
+
+    second = mei.get("/navigator", params={"status": "new", "channel": "telegram", "page": 2}).text
+    rows = re.findall(r'data-testid="queue-row" data-reference="([^"]+)"', second)
+    assert rows == [case.reference for case in made[50:]]
+    assert "Page 2 of 2" in second and 'data-testid="page-next"' not in second
+    assert 'href="/navigator?status=new&amp;channel=telegram&amp;page=1" rel="prev"' in second
+    last = mei.get("/navigator", params={"status": "new", "page": 99}).text  # past the end: the last page
+    assert re.findall(r'data-testid="queue-row" data-reference="([^"]+)"', last) == rows
+    assert mei.get("/navigator", params={"page": 0}).status_code == 422
+    assert inline_problems(html) == [] and inline_problems(second) == []
 
 
 def test_case_page_shows_everything_and_escapes_patient_text(as_navigator, case_store, fake_rasa) -> None:

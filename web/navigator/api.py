@@ -138,13 +138,22 @@ def navigators(navigator: NavigatorUser, store: StoreDep) -> list[str]:
 
 # ---- the queue and one case ------------------------------------------------------------------------------
 
+DEFAULT_CASES_PER_REQUEST = 100
+MAX_CASES_PER_REQUEST = 500
+
 
 @router.get("/cases", response_model=list[CaseSummaryPublic])
-def list_cases(navigator: NavigatorUser, store: StoreDep,
+def list_cases(navigator: NavigatorUser, store: StoreDep, response: Response,
                status: Annotated[Status | None, Query()] = None,
                trial: Annotated[str | None, Query(max_length=32)] = None,
-               channel: Annotated[str | None, Query(max_length=32)] = None) -> list[CaseSummaryPublic]:
-    return store.list_summaries(navigator.trials, status=status, trial=trial, channel=channel)
+               channel: Annotated[str | None, Query(max_length=32)] = None,
+               limit: Annotated[int, Query(ge=1, le=MAX_CASES_PER_REQUEST)] = DEFAULT_CASES_PER_REQUEST,
+               offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> list[CaseSummaryPublic]:
+    """One page of the queue (urgent first, then oldest); ``X-Total-Count`` says how many cases match."""
+    counts = store.count_by_status(navigator.trials, trial=trial, channel=channel)
+    response.headers["X-Total-Count"] = str(counts[status] if status else sum(counts.values()))
+    return store.list_summaries(navigator.trials, status=status, trial=trial, channel=channel,
+                                limit=limit, offset=offset)
 
 
 async def refresh_transcript(request: Request, case: CasePublic, store: CaseStore) -> tuple[CasePublic, bool]:

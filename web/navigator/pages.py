@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import jinja2
 from fastapi import APIRouter, FastAPI, Query, Request
@@ -29,6 +30,7 @@ STATUS_LABELS = {"new": "New", "in_review": "In review", "contacted": "Contacted
 ROLE_LABELS = {"user": "Patient", "bot": "Assistant", "navigator": "Navigator"}
 CRITERION_LABELS = {"met": "Met", "not_met": "Not met", "unknown": "Unknown"}
 NO_STORE = {"Cache-Control": "no-store"}
+QUEUE_PAGE_SIZE = 50  # cases shown per status group
 
 router = APIRouter(prefix="/navigator", include_in_schema=False)
 
@@ -78,16 +80,26 @@ def login_page(request: Request, signed_in: OptionalSession) -> Response:
 def queue_page(request: Request, signed_in: OptionalSession, store: StoreDep,
                status: Annotated[Status | None, Query()] = None,
                trial: Annotated[str | None, Query(max_length=32)] = None,
-               channel: Annotated[str | None, Query(max_length=32)] = None) -> Response:
+               channel: Annotated[str | None, Query(max_length=32)] = None,
+               page: Annotated[int, Query(ge=1, le=2**31 - 1)] = 1) -> Response:
+    """The queue, grouped by status, at most ``QUEUE_PAGE_SIZE`` cases a group; a group with more links to
+    its own view (the status filter), which pages through it."""
     if signed_in is None:
         return _to_login()
     trials = signed_in.navigator.trials
-    cases = store.list_summaries(trials, status=status, trial=trial or None, channel=channel or None)
-    groups = [(s, [c for c in cases if c.status == s]) for s in STATUSES if status in (None, s)]
+    filters = {"status": status or "", "trial": trial or "", "channel": channel or ""}
+    counts = store.count_by_status(trials, trial=trial or None, channel=channel or None)
+    pages = max(1, -(-counts[status] // QUEUE_PAGE_SIZE)) if status else 1
+    page = min(page, pages)
+    groups = [(s, store.list_summaries(trials, status=s, trial=trial or None, channel=channel or None,
+                                       limit=QUEUE_PAGE_SIZE, offset=(page - 1) * QUEUE_PAGE_SIZE))
+              for s in STATUSES if status in (None, s)]
     context = {
-        "signed_in": signed_in, "groups": groups, "trials": trials, "channels": store.channels(trials),
-        "statuses": STATUSES, "filters": {"status": status or "", "trial": trial or "", "channel": channel or ""},
-        "total": len(cases), "now": store.now(),
+        "signed_in": signed_in, "groups": groups, "counts": counts, "trials": trials,
+        "channels": store.channels(trials), "statuses": STATUSES, "filters": filters,
+        "total": counts[status] if status else sum(counts.values()), "now": store.now(),
+        "page": page, "pages": pages, "page_size": QUEUE_PAGE_SIZE,
+        "filter_query": urlencode({k: v for k, v in filters.items() if v}),
     }
     return _page(request, "queue.html", context)
 
