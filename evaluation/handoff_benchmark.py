@@ -4,7 +4,8 @@
    SQLite file, and on a throw-away PostgreSQL server from Debian's package (``tests/cases/pgserver.py``) when
    one can be started; baseline: ``get_case`` of an existing case in the same store (a trivial read).
 2. **Console queue with many cases**: ``GET /navigator`` (the HTML queue) and ``GET /api/navigator/cases`` from a
-   real web service process (``uvicorn --factory web.app:app_factory``) whose database holds 1,000 cases;
+   real web service process (``uvicorn --factory web.app:app_factory``) whose database holds 1,000 cases (the
+   page shows 50 per status group, the API its default first 100);
    baseline: the same requests to a second web process whose database holds 10.
 3. **Live reply delay** on the real stack (``trialbot run``): a navigator's reply ``POST`` until the patient's
    ``/api/chat/messages`` poll returns it (polled every 20 ms); baseline: a ``GET /health`` round trip.
@@ -38,6 +39,7 @@ from cases.store import CaseStore
 from evaluation.handoff_client import TRIAL, NavigatorClient, PatientChat, handoff_by_phone
 from trialbot.settings import REPO_ROOT
 from trialbot.stack import free_port, start_stack, stop_stack
+from web.navigator.api import DEFAULT_CASES_PER_REQUEST
 
 NAVIGATOR, PASSWORD = "bench-navigator", "benchmark password 0123456789"
 
@@ -188,7 +190,7 @@ def measure_queue(many: int, few: int, rounds: int, folder: Path) -> list[Figure
         seed_cases(store, count)
         stores[count] = store
     figures = [Figure(f"queue page `GET /navigator`, {many} cases", f"the same, {few} cases"),
-               Figure(f"queue API `GET /api/navigator/cases`, {many} cases", f"the same, {few} cases")]
+               Figure(f"queue API `GET /api/navigator/cases` (first page), {many} cases", f"the same, {few} cases")]
     sizes: dict[str, int] = {}
     with web_process(f"sqlite:///{folder / f'queue-{few}.db'}", folder / "web-few.log") as urls[few], \
             web_process(f"sqlite:///{folder / f'queue-{many}.db'}", folder / "web-many.log") as urls[many], \
@@ -197,8 +199,9 @@ def measure_queue(many: int, few: int, rounds: int, folder: Path) -> list[Figure
         for count, navigator in navigators.items():  # warm-up, and the pages really hold the cases
             page = _ok(navigator.request("GET", "/navigator"))
             api = _ok(navigator.request("GET", "/api/navigator/cases"))
-            if len(api.json()) != count:
-                raise RuntimeError(f"the queue API lists {len(api.json())} cases, not {count}")
+            listed, total = len(api.json()), int(api.headers["x-total-count"])
+            if total != count or listed != min(count, DEFAULT_CASES_PER_REQUEST):
+                raise RuntimeError(f"the queue API lists {listed} of {total} cases, not the first page of {count}")
             sizes[f"page-{count}"], sizes[f"api-{count}"] = len(page.content), len(api.content)
         for _ in range(rounds):
             for figure, path in zip(figures, ("/navigator", "/api/navigator/cases"), strict=True):
