@@ -38,7 +38,7 @@ from cases.schemas import CaseCreate, CaseUpdate
 from cases.store import CaseStore
 from evaluation.handoff_client import TRIAL, NavigatorClient, PatientChat, handoff_by_phone
 from trialbot.settings import REPO_ROOT
-from trialbot.stack import free_port, start_stack, stop_stack
+from trialbot.stack import free_port, running_stack
 from web.navigator.api import DEFAULT_CASES_PER_REQUEST
 
 NAVIGATOR, PASSWORD = "bench-navigator", "benchmark password 0123456789"
@@ -266,12 +266,9 @@ def measure_live_reply(url: str, database_url: str, rounds: int, poll_interval_s
 
 
 def live_reply_figures(rounds: int) -> list[Figure]:
-    with tempfile.TemporaryDirectory() as logs:
-        stack = start_stack(Path(logs), extra_env={"TRIALBOT_MESSAGES_RATE_LIMIT": "100000/minute"})
-        try:
-            return [measure_live_reply(stack.url, f"sqlite:///{Path(logs) / 'cases.db'}", rounds)]
-        finally:
-            stop_stack(stack)
+    with tempfile.TemporaryDirectory() as logs, \
+            running_stack(Path(logs), extra_env={"TRIALBOT_MESSAGES_RATE_LIMIT": "100000/minute"}) as stack:
+        return [measure_live_reply(stack.url, f"sqlite:///{Path(logs) / 'cases.db'}", rounds)]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -75,8 +75,7 @@ def run(args: argparse.Namespace) -> int:
                       load_before=os.getloadavg()[0])
     with tempfile.TemporaryDirectory(prefix="trialbot-reliability-") as tmp:
         print("starting the action server, Rasa and the web service ...", flush=True)
-        stack = start_services(Path(tmp), BENCHMARK_ENV)
-        try:
+        with start_services(Path(tmp), BENCHMARK_ENV) as stack:
             print("baseline ...", flush=True)
             figures.baseline = asyncio.run(run_baseline(stack.url))
             for count in args.steps:
@@ -88,8 +87,6 @@ def run(args: argparse.Namespace) -> int:
                                          args.conversations, args.duration, tuple(args.think), args.sample)
             print("faults ...", flush=True)
             figures.checks, figures.stored = run_faults(stack)
-        finally:
-            stack.stop()
     figures.load_after = os.getloadavg()[0]
     figures.wall_min = (time.monotonic() - started) / 60
     text = render(figures, earlier_runs(args.report))

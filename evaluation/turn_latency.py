@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from trialbot.settings import REPO_ROOT
-from trialbot.stack import start_stack, stop_stack
+from trialbot.stack import running_stack
 
 REPORT = REPO_ROOT / "evaluation" / "reports" / "latency.md"
 QUESTIONS = [
@@ -49,9 +49,8 @@ def _turn(client: httpx.Client, url: str, sender: str, message: str) -> float:
 def run_latency_benchmark(rounds: int = 5) -> int:
     with tempfile.TemporaryDirectory() as logs:
         started = time.perf_counter()
-        stack = start_stack(Path(logs))
-        ready_s = time.perf_counter() - started
-        try:
+        with running_stack(Path(logs)) as stack:
+            ready_s = time.perf_counter() - started
             with httpx.Client() as client:
                 _turn(client, stack.url, "warmup", "hello")
                 _turn(client, stack.url, "warmup", QUESTIONS[0])
@@ -68,8 +67,6 @@ def run_latency_benchmark(rounds: int = 5) -> int:
                 for key, name in names.items():
                     if key in command:
                         memory[name] = _rss_mb(pid)
-        finally:
-            stop_stack(stack)
     b, a = statistics.median(baseline) * 1000, statistics.median(answer) * 1000
     lines = [
         "# Chat turn latency and memory",

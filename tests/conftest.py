@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from trialbot.settings import KnowledgeSettings
-from trialbot.stack import Stack, StackError, start_stack, stop_stack
+from trialbot.stack import Stack, StackError, running_stack
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent / "cases"))
@@ -52,10 +52,7 @@ def postgres() -> Iterator[PostgresServer]:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     try:
-        running = start_stack(tmp_path_factory.mktemp("stack-logs"))
+        with running_stack(tmp_path_factory.mktemp("stack-logs")) as running:
+            yield running
     except StackError as exc:
         pytest.fail(str(exc))
-    try:
-        yield running
-    finally:
-        stop_stack(running)

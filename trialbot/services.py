@@ -17,7 +17,7 @@ import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Self, TypeVar
 
 from trialbot.runner import Service, _start, _wait_ready, plan_services, port_in_use, stop_all, trained_model
 from trialbot.settings import RunSettings
@@ -98,6 +98,13 @@ class ServiceStack:
 
     def stop(self) -> None:
         stop_all([self.services[key] for key in KEYS])
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Leaving a ``with start_services(...)`` block stops every server, however the block ends."""
+        self.stop()
 
 
 StackT = TypeVar("StackT", bound=ServiceStack)

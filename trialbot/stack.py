@@ -87,8 +87,9 @@ def stop_stack(stack: Stack) -> None:
 
 
 @contextmanager
-def running_stack(log_dir: Path) -> Iterator[Stack]:
-    stack = start_stack(log_dir)
+def running_stack(log_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """``start_stack``, stopped when the block ends (however it ends)."""
+    stack = start_stack(log_dir, extra_env=extra_env)
     try:
         yield stack
     finally:

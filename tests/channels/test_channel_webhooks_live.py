@@ -24,7 +24,7 @@ from providers import ProviderConfig, ProviderStandIn, Recorded
 
 from actions.prescreening import ECOG_BUTTONS
 from trialbot.settings import REPO_ROOT
-from trialbot.stack import Stack, StackError, start_stack, stop_stack
+from trialbot.stack import Stack, StackError, running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -70,13 +70,10 @@ def stack(providers: ProviderStandIn, tmp_path_factory: pytest.TempPathFactory) 
         "NO_PROXY": "127.0.0.1,localhost",
     }
     try:
-        running = start_stack(tmp_path_factory.mktemp("channel-stack"), extra_env=env)
+        with running_stack(tmp_path_factory.mktemp("channel-stack"), extra_env=env) as running:
+            yield running
     except StackError as exc:
         pytest.fail(str(exc))
-    try:
-        yield running
-    finally:
-        stop_stack(running)
 
 
 # ---- helpers --------------------------------------------------------------------------------------------

@@ -26,11 +26,8 @@ EMAIL_WORDS = "my neighbour Rosalind, rosalind.hart@example.org"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReliabilityStack]:
-    running = start_services(tmp_path_factory.mktemp("faults"))
-    try:
+    with start_services(tmp_path_factory.mktemp("faults")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def test_the_load_function_plays_whole_conversations_without_errors(stack: ReliabilityStack) -> None:

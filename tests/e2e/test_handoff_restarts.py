@@ -34,11 +34,8 @@ CASE_FAILED_START = "I'm sorry, something went wrong on our side"
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceStack]:
-    stack = start_services(tmp_path_factory.mktemp("restart-stack"))
-    try:
+    with start_services(tmp_path_factory.mktemp("restart-stack")) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="module")

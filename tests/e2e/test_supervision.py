@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from trialbot.runner import port_in_use
-from trialbot.stack import start_stack, stop_stack
+from trialbot.stack import running_stack, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -24,8 +24,7 @@ def wait_until_free(port_list: list[int], timeout_s: float = 60) -> bool:
 
 
 def test_a_dying_server_is_named_and_the_others_are_stopped(tmp_path):
-    stack = start_stack(tmp_path)
-    try:
+    with running_stack(tmp_path) as stack:
         action_port = stack.ports()[2]
         found = subprocess.run(["pgrep", "-f", f"actions.server --host 127.0.0.1 --port {action_port}"],
                                capture_output=True, text=True)
@@ -37,8 +36,6 @@ def test_a_dying_server_is_named_and_the_others_are_stopped(tmp_path):
         assert wait_until_free(stack.ports())
         with pytest.raises(httpx.HTTPError):
             httpx.get(f"{stack.url}/health", timeout=2)
-    finally:
-        stop_stack(stack)
 
 
 def test_ctrl_c_stops_all_three_servers(tmp_path):
