@@ -4,6 +4,7 @@ sections (extractive, no generated text), cite their section, and decline when r
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -80,11 +81,12 @@ def is_eligibility_question(question: str) -> bool:
 
 
 def _best_window(result: QueryResult, index: LoadedIndex, table: SentenceTable, settings: CompositionSettings,
-                 limit: int, max_sentences: int) -> list[int]:
+                 limit: int, max_sentences: int, caveats: Mapping[int, int]) -> list[int]:
     """Sentence rows to show: the most relevant sentence of the top hits' sections (its own relevance plus
     its chunk's ranking score), with as many of its neighbours in the same section as fit (at most
     ``max_sentences`` and ``limit`` characters; a single longer sentence is shown whole). Among windows of
-    equal length the one whose sentences score higher in total wins."""
+    equal length the one whose sentences score higher in total wins. A section's caveat (``caveats``: section
+    id → sentence row) is always shown, in place of one of the neighbours."""
     sections = {table.section_rows(int(index.sentence_offsets[hit.position]))
                 for hit in result.hits[:settings.candidate_hits]}
     total: dict[int, float] = {}
@@ -94,6 +96,16 @@ def _best_window(result: QueryResult, index: LoadedIndex, table: SentenceTable, 
                           + settings.chunk_weight * float(result.chunk_scores[table.chunk_of_row[row]])
                           + (settings.section_start_bonus if row == section.start else 0.0))
     best = max(total, key=lambda row: (total[row], -row))
+    rows = _window(best, table, total, limit, max_sentences)
+    caveat = caveats.get(int(table.section_of_row[best]))
+    if caveat is None or caveat in rows:
+        return rows
+    room = limit - len(table.texts[caveat]) - 1
+    return sorted({caveat, *_window(best, table, total, room, max(1, max_sentences - 1))})
+
+
+def _window(best: int, table: SentenceTable, total: dict[int, float], limit: int, max_sentences: int) -> list[int]:
+    """The consecutive rows of ``best``'s section around it: the most that fit, then the highest total."""
     section = table.section_rows(best)
     windows = []
     for start in range(max(section.start, best - max_sentences + 1), best + 1):
@@ -128,8 +140,9 @@ def answer_score(confidence, domain, domain_weight: float):
 
 
 def compose_answer(question: str, result: QueryResult, index: LoadedIndex, table: SentenceTable,
-                   settings: CompositionSettings, trial_label: str) -> Answer:
-    """Build the patient-facing answer from a search result."""
+                   settings: CompositionSettings, trial_label: str, caveats: Mapping[int, int] | None = None
+                   ) -> Answer:
+    """Build the patient-facing answer from a search result (``caveats``: see ``knowledge.caveats``)."""
     eligibility = is_eligibility_question(question)
     confidence = confidence_of(result, index)
     domain = domain_probability(result, index)
@@ -137,7 +150,7 @@ def compose_answer(question: str, result: QueryResult, index: LoadedIndex, table
         return Answer(question, REFUSAL.format(trial=trial_label), False, [], confidence, eligibility, domain)
     listing = bool(_LIST_QUESTION.search(question))
     rows = _best_window(result, index, table, settings, settings.list_max_chars if listing else settings.max_chars,
-                        settings.list_max_sentences if listing else settings.max_sentences)
+                        settings.list_max_sentences if listing else settings.max_sentences, caveats or {})
     body = " ".join(table.texts[row] for row in rows)
     citations = []
     for position in dict.fromkeys(int(table.chunk_of_row[row]) for row in rows):

@@ -69,24 +69,31 @@ def _in_section(chunk: Chunk, entry: AnticipatedEntry) -> bool:
             and entry.section in chunk.section.split(SECTION_SEPARATOR))
 
 
-def resolve(entries: Sequence[AnticipatedEntry], chunks: Sequence[Chunk]) -> tuple[list[tuple[str, int]], list[str]]:
-    """``([(question, sentence row)], problems)``. Rows count sentences across ``chunks`` in order (as the
-    index's sentence vectors do). An entry whose answer is not in exactly one sentence of its section is a
-    problem and is left out."""
+def locate(entries: Sequence[AnticipatedEntry], chunks: Sequence[Chunk]
+           ) -> tuple[list[tuple[AnticipatedEntry, int]], list[str]]:
+    """``([(entry, sentence row)], problems)``: the one sentence of its section that holds each entry's
+    ``answer`` piece. Rows count sentences across ``chunks`` in order (as the index's sentence vectors do). An
+    entry whose piece is not in exactly one sentence of its section is a problem and is left out."""
     sentences = [sentence.lower() for chunk in chunks for sentence in chunk.sentences]
-    owners = sentence_owners(chunks)
-    pairs: list[tuple[str, int]] = []
+    owners = sentence_owners(list(chunks))
+    found: list[tuple[AnticipatedEntry, int]] = []
     problems: list[str] = []
     for entry in entries:
         needle = entry.answer.lower()
         rows = [row for row, sentence in enumerate(sentences)
                 if needle in sentence and _in_section(chunks[owners[row]], entry)]
         if len(rows) != 1:
-            found = "no sentence" if not rows else f"{len(rows)} sentences"
-            problems.append(f"{entry.origin}: {entry.section!r} / {entry.answer!r}: {found} of the section hold it")
+            held = "no sentence" if not rows else f"{len(rows)} sentences"
+            problems.append(f"{entry.origin}: {entry.section!r} / {entry.answer!r}: {held} of the section hold it")
             continue
-        pairs.extend((question, rows[0]) for question in entry.questions)
-    return pairs, problems
+        found.append((entry, rows[0]))
+    return found, problems
+
+
+def resolve(entries: Sequence[AnticipatedEntry], chunks: Sequence[Chunk]) -> tuple[list[tuple[str, int]], list[str]]:
+    """``([(question, sentence row)], problems)`` (see ``locate``)."""
+    found, problems = locate(entries, chunks)
+    return [(question, row) for entry, row in found for question in entry.questions], problems
 
 
 def uncovered_sections(pairs: Sequence[tuple[str, int]], chunks: Sequence[Chunk]) -> list[tuple[str, str, str]]:

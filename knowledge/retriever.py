@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from knowledge.answer import Answer, CompositionSettings, compose_answer
+from knowledge.caveats import section_caveats
 from knowledge.embedding import Embedder, load_embedder
 from knowledge.errors import KnowledgeError
 from knowledge.index_store import LoadedIndex, load_index
@@ -39,6 +40,7 @@ class Retriever:
     searcher: HybridSearcher
     composition: CompositionSettings
     top_k: int
+    caveats: dict[int, int] = field(default_factory=dict)  # section id → sentence row (``knowledge.caveats``)
 
     @classmethod
     def from_settings(cls, settings: KnowledgeSettings, embedder: Embedder | None = None,
@@ -56,7 +58,9 @@ class Retriever:
             max_sentences=settings.max_answer_sentences,
             max_chars=settings.max_answer_chars,
         )
-        return cls(index, HybridSearcher(index, embedder, expander, lexical), composition, settings.top_k)
+        searcher = HybridSearcher(index, embedder, expander, lexical)
+        caveats = section_caveats(settings.docs_dir, index.chunks, searcher.sentences)
+        return cls(index, searcher, composition, settings.top_k, caveats)
 
     @property
     def trial_label(self) -> str:
@@ -70,4 +74,4 @@ class Retriever:
             return Answer(question, EMPTY_QUESTION, False)
         result = self.searcher.query(cleaned, self.top_k, mode, trial_id)
         return compose_answer(cleaned, result, self.index, self.searcher.sentences, self.composition,
-                              self.trial_label)
+                              self.trial_label, self.caveats)
