@@ -209,7 +209,7 @@ class CaseStore:
         conditions = _queue_conditions(trials, status, trial, channel)
         if conditions is None:
             return []
-        query = (select(Case).where(*conditions).order_by(*_queue_order()).options(selectinload(Case.notes)))
+        query = select(Case).where(*conditions).order_by(*_queue_order()).options(selectinload(Case.notes))
         with self._sessions() as session:
             return [CasePublic.model_validate(c) for c in session.scalars(query)]
 
