@@ -199,12 +199,12 @@ def write_report(figures: dict, report_dir: Path = REPORT_DIR) -> Path:
         "",
         "The product also matches questions against the anticipated questions in "
         "`knowledge/trials/*/questions/` (written by helpers who were told not to open this gold set), trains a "
-        "section classifier on them, and fine-tunes a copy of the packaged MiniLM on them at index time "
-        "(`knowledge/adaptation.py`); the gold set was not used to write them. \"dense only\" and \"BM25 only\" "
-        "use the product's index (the adapted model); \"packaged model (no adaptation)\" is the whole product "
-        "pipeline on an index built with the packaged model, built in this run. The ranking weights were "
-        "compared on the gold set, so its figures are somewhat optimistic; the cross-check below re-fits only "
-        "the refusal gate.",
+        "section classifier and a sentence classifier on them, and fine-tunes a copy of the packaged MiniLM on "
+        "them at index time (`knowledge/adaptation.py`); the gold set was not used to write them. \"dense only\" "
+        "and \"BM25 only\" use the product's index (the adapted model); \"packaged model (no adaptation)\" is the "
+        "whole product pipeline on an index built with the packaged model, built in this run. The ranking "
+        "weights, and the caveats (`knowledge/caveats.py`), were chosen with the gold set in view, so its figures "
+        "are somewhat optimistic; the cross-check below re-fits only the refusal gate.",
         "",
         "R@3*: Recall@3 counting any section whose text holds all the key facts (several facts are stated "
         "in two documents). The naive baseline's sections are the headings its windows touch.",

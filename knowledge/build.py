@@ -21,6 +21,7 @@ from knowledge.errors import KnowledgeError
 from knowledge.index_store import AnticipatedVectors, IndexSpec, invalidate, needs_rebuild, write_index
 from knowledge.search import embedding_text
 from knowledge.section_classifier import train_section_classifier
+from knowledge.sentence_classifier import train_sentence_classifier
 from knowledge.synonyms import QueryExpander, load_synonyms
 from trialbot.settings import REPO_ROOT, KnowledgeSettings
 
@@ -127,13 +128,14 @@ def _anticipated_pairs(settings: KnowledgeSettings, chunks: list[Chunk]) -> list
 def _anticipated_vectors(pairs: list[tuple[str, int]], chunks: list[Chunk], embedder: Embedder,
                          encode_as_question: Callable[[str], str]) -> AnticipatedVectors:
     """The anticipated questions, embedded as questions are, with the sentence row answering each, and the
-    section classifier trained on them."""
+    section and sentence classifiers trained on them."""
     if not pairs:
         return AnticipatedVectors(np.zeros((0, embedder.dimension)), np.zeros(0, dtype=np.int64))
     vectors = embedder.encode([encode_as_question(question) for question, _ in pairs])
     rows = np.array([row for _, row in pairs], dtype=np.int64)
     answer_chunks = sentence_owners(chunks)[rows]
-    return AnticipatedVectors(vectors, rows, train_section_classifier(vectors, answer_chunks, chunks))
+    return AnticipatedVectors(vectors, rows, train_section_classifier(vectors, answer_chunks, chunks),
+                              train_sentence_classifier(vectors, rows))
 
 
 def build_index(settings: KnowledgeSettings, extra_sources: Sequence[Path] = (), force: bool = False,

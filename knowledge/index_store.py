@@ -30,8 +30,9 @@ from knowledge.errors import (
     KnowledgeError,
 )
 from knowledge.section_classifier import SectionClassifier
+from knowledge.sentence_classifier import SentenceClassifier
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 CHUNK_VECTORS = "chunks.faiss"
 SENTENCE_VECTORS = "sentences.npy"
@@ -40,6 +41,7 @@ CHUNKS = "chunks.jsonl"
 DOMAIN = "domain.npz"
 ANTICIPATED = "anticipated.npz"
 SECTIONS = "sections.npz"
+SENTENCE_CLASSES = "sentence_classes.npz"
 ADAPTED_MODEL = "adapted-model"  # directory: the embedding model fine-tuned for these documents, if any
 DATA_FILES = (CHUNK_VECTORS, SENTENCE_VECTORS, HEADING_VECTORS, CHUNKS, ANTICIPATED)
 
@@ -86,16 +88,18 @@ class LoadedIndex:
     anticipated_rows: np.ndarray | None = None
     sections: SectionClassifier | None = None
     adapted_model: Path | None = None  # the fine-tuned model to encode questions with (None: the packaged one)
+    sentence_classifier: SentenceClassifier | None = None
 
 
 @dataclass(frozen=True)
 class AnticipatedVectors:
-    """Embedded anticipated questions, the sentence row that answers each, and the section classifier
-    trained on them (None without enough of them)."""
+    """Embedded anticipated questions, the sentence row that answers each, and the section and sentence
+    classifiers trained on them (None without enough of them)."""
 
     vectors: np.ndarray
     rows: np.ndarray
     sections: SectionClassifier | None = None
+    sentences: SentenceClassifier | None = None
 
 
 def read_manifest(index_dir: Path) -> dict:
@@ -167,6 +171,10 @@ def write_index(
     if anticipated.sections is not None:
         anticipated.sections.save(index_dir / SECTIONS)
         files.append(SECTIONS)
+    (index_dir / SENTENCE_CLASSES).unlink(missing_ok=True)
+    if anticipated.sentences is not None:
+        anticipated.sentences.save(index_dir / SENTENCE_CLASSES)
+        files.append(SENTENCE_CLASSES)
     if adapted:
         if not adapted_dir.is_dir():
             raise KnowledgeError(f"The adapted model is missing in {index_dir}. {REBUILD_HINT}")
@@ -229,6 +237,8 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> LoadedInde
         chunks = [Chunk.from_dict(json.loads(line)) for line in lines if line.strip()]
         domain = DomainClassifier.load(index_dir / DOMAIN) if DOMAIN in manifest["files"] else None
         sections = SectionClassifier.load(index_dir / SECTIONS) if SECTIONS in manifest["files"] else None
+        sentence_classifier = (SentenceClassifier.load(index_dir / SENTENCE_CLASSES)
+                               if SENTENCE_CLASSES in manifest["files"] else None)
     except (RuntimeError, ValueError, OSError, TypeError, KeyError, zipfile.BadZipFile) as exc:
         raise IndexCorruptError(f"The index in {index_dir} cannot be read. {REBUILD_HINT}") from exc
     counts = [len(c.sentences) for c in chunks]
@@ -239,6 +249,8 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> LoadedInde
         or heading_vectors.shape[0] != len(chunks)
         or anticipated_vectors.shape[0] != anticipated_rows.shape[0]
         or (sections is not None and sections.chunk_classes.shape[0] != len(chunks))
+        or (sentence_classifier is not None and (sentence_classifier.rows.min() < 0
+                                                 or sentence_classifier.rows.max() >= sum(counts)))
         or (len(anticipated_rows) and (anticipated_rows.min() < 0 or anticipated_rows.max() >= sum(counts)))
         or (len(chunks) and chunk_index.d != manifest.get("dimension"))
     ):
@@ -249,7 +261,7 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> LoadedInde
         log.warning("The index in %s holds no chunks", index_dir)
     adapted = index_dir / manifest["adapted_model"] if manifest.get("adapted_model") else None
     return LoadedIndex(manifest, chunks, chunk_index, sentence_vectors, owner, offsets, domain, heading_vectors,
-                       anticipated_vectors, anticipated_rows, sections, adapted)
+                       anticipated_vectors, anticipated_rows, sections, adapted, sentence_classifier)
 
 
 def check_index(index_dir: Path) -> tuple[bool, str]:

@@ -57,19 +57,22 @@ class RankingWeights:
     anticipated: float = 3.0  # weight of a sentence's best anticipated-question similarity above the floor
     anticipated_floor: float = 0.5
     section: float = 0.5  # weight of the section classifier's probability (``knowledge.section_classifier``)
+    sentence: float = 2.0  # weight of the sentence classifier's probability (``knowledge.sentence_classifier``)
     identifier: float = 0.5  # bonus of a sentence that holds a registry number the question names
 
 
 @dataclass(frozen=True)
 class QueryResult:
     """Everything later stages need: the expanded query, its vector, the ranked hits, and the relevance of
-    every sentence and every chunk (indexed like ``LoadedIndex.sentence_vectors`` and ``.chunks``)."""
+    every sentence and every chunk (indexed like ``LoadedIndex.sentence_vectors`` and ``.chunks``).
+    ``evidence_scores`` is the sentence relevance without the sentence classifier, for the refusal gate."""
 
     expanded: str
     vector: np.ndarray
     hits: list[SearchHit]
     sentence_scores: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     chunk_scores: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    evidence_scores: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
 
 def embedding_text(chunk: Chunk) -> str:
@@ -108,7 +111,7 @@ class HybridSearcher:
             return QueryResult(expanded, vector, [])
         dense = self._dense_scores(vector)
         lexical = self.lexical.scores(expanded)
-        sentence_scores, chunk_scores = self._relevance(vector, expanded, dense, lexical)
+        sentence_scores, chunk_scores, evidence_scores = self._relevance(vector, expanded, dense, lexical)
         allowed = np.array([trial_id is None or c.trial_id == trial_id for c in chunks])
         rankings: list[list[int]] = []
         for name, scores in (("dense", dense), ("bm25", lexical)):
@@ -126,11 +129,12 @@ class HybridSearcher:
                       lexical=float(lexical[pos]))
             for pos, score in fused[:top_k]
         ]
-        return QueryResult(expanded, vector, hits, sentence_scores, chunk_scores)
+        return QueryResult(expanded, vector, hits, sentence_scores, chunk_scores, evidence_scores)
 
     def _relevance(self, vector: np.ndarray, expanded: str, dense: np.ndarray, lexical: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray]:
-        """Relevance of every sentence, and the re-ranking score of every chunk."""
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Relevance of every sentence, the re-ranking score of every chunk, and the sentence relevance
+        without the sentence classifier (see ``QueryResult``)."""
         w, index = self.weights, self.index
         query_terms = self.lexical.query_terms(expanded)
         sentence_scores = self.sentences.scores(index.sentence_vectors, vector, query_terms, w.sentence_lexical)
@@ -138,6 +142,8 @@ class HybridSearcher:
                                else np.zeros(len(index.chunks), dtype=np.float32))
         learned = (w.anticipated * np.maximum(0.0, self._anticipated_similarity(vector) - w.anticipated_floor)
                    + w.section * section_probability[index.sentence_owner])
+        classified = (w.sentence * index.sentence_classifier.row_probabilities(vector, len(sentence_scores))
+                      if index.sentence_classifier is not None else np.zeros_like(sentence_scores))
         identifiers = [term for term in query_terms
                        if _IDENTIFIER.fullmatch(term) and term not in self.indexed_trials]
         if identifiers:  # "what is NCT07014540?" is about where that number is written, not about similar questions
@@ -145,14 +151,16 @@ class HybridSearcher:
             chunk_holds = np.zeros(len(index.chunks), dtype=bool)
             chunk_holds[index.sentence_owner[in_chunk]] = True
             learned = np.where(chunk_holds[index.sentence_owner], learned, 0.0) + w.identifier * in_chunk
-        sentence_scores = sentence_scores + learned
+            classified = np.where(chunk_holds[index.sentence_owner], classified, 0.0)
+        evidence_scores = sentence_scores + learned
+        sentence_scores = evidence_scores + classified
         best_sentence = np.maximum.reduceat(sentence_scores, index.sentence_offsets)
         headings = index.heading_vectors @ vector if index.heading_vectors is not None else 0.0
         top_lexical = float(lexical.max())
         relative_lexical = lexical / top_lexical if top_lexical > 0 else lexical
         chunk_scores = (w.chunk_dense * dense + w.heading * headings + w.bm25 * relative_lexical
                         + w.best_sentence * best_sentence)
-        return sentence_scores, np.asarray(chunk_scores, dtype=np.float32)
+        return sentence_scores, np.asarray(chunk_scores, dtype=np.float32), evidence_scores
 
     def _anticipated_similarity(self, vector: np.ndarray) -> np.ndarray:
         """Per sentence row: the best cosine between the question and the anticipated questions that sentence

@@ -28,9 +28,7 @@ class SectionClassifier:
 
     def chunk_probabilities(self, vector: np.ndarray) -> np.ndarray:
         """Per chunk: the probability that its section answers the question (0 for an unknown section)."""
-        logits = self.weights @ vector + self.bias
-        probabilities = np.exp(logits - logits.max())
-        probabilities /= probabilities.sum()
+        probabilities = softmax(self.weights @ vector + self.bias)
         known = self.chunk_classes >= 0
         return np.where(known, probabilities[np.where(known, self.chunk_classes, 0)], 0.0).astype(np.float32)
 
@@ -52,14 +50,26 @@ def train_section_classifier(question_vectors: np.ndarray, answer_chunks: np.nda
     classes = sorted({keys[int(position)] for position in answer_chunks})
     if len(classes) < 2:
         return None
-    from sklearn.linear_model import LogisticRegression
-
     class_of = {key: number for number, key in enumerate(classes)}
     labels = np.array([class_of[keys[int(position)]] for position in answer_chunks])
-    model = LogisticRegression(C=regularization, max_iter=3000)
-    model.fit(question_vectors, labels)
+    weights, bias = fit_softmax(question_vectors, labels, regularization)
     chunk_classes = np.array([class_of.get(key, -1) for key in keys], dtype=np.int64)
+    return SectionClassifier(weights, bias, chunk_classes)
+
+
+def fit_softmax(vectors: np.ndarray, labels: np.ndarray, regularization: float) -> tuple[np.ndarray, np.ndarray]:
+    """Weights and bias of a multinomial logistic regression (at least two classes, numbered from 0), one row
+    per class: p(class) = softmax(weights · vector + bias)."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=regularization, max_iter=3000)
+    model.fit(vectors, labels)
     weights, bias = model.coef_, model.intercept_
-    if len(classes) == 2:  # sklearn keeps one logit for two classes: p(second) = sigmoid(w·x + b)
+    if weights.shape[0] == 1:  # sklearn keeps one logit for two classes: p(second) = sigmoid(w·x + b)
         weights, bias = np.vstack([np.zeros_like(weights), weights]), np.concatenate([[0.0], bias])
-    return SectionClassifier(weights.astype(np.float32), bias.astype(np.float32), chunk_classes)
+    return weights.astype(np.float32), bias.astype(np.float32)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    probabilities = np.exp(logits - logits.max())
+    return probabilities / probabilities.sum()

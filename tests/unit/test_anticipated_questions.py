@@ -16,6 +16,7 @@ from knowledge.errors import IndexCorruptError, KnowledgeError
 from knowledge.index_store import load_index
 from knowledge.retriever import Retriever
 from knowledge.section_classifier import train_section_classifier
+from knowledge.sentence_classifier import train_sentence_classifier
 from trialbot.settings import KnowledgeSettings
 
 pytestmark = pytest.mark.unit
@@ -98,13 +99,15 @@ def test_a_malformed_file_is_named_in_the_error(tmp_path: Path, text: str):
         load_entries([path])
 
 
-def test_the_index_stores_the_questions_and_a_section_classifier(settings: KnowledgeSettings):
+def test_the_index_stores_the_questions_and_the_section_and_sentence_classifiers(settings: KnowledgeSettings):
     build_index(settings, embedder_factory=lambda _name: HashingEmbedder())
     index = load_index(settings.index_dir)
     assert index.manifest["anticipated_questions"] == 5
     assert index.anticipated_vectors.shape == (5, 64)
     assert sorted(set(index.anticipated_rows.tolist())) == [0, 2, 3]
     assert index.sections is not None and len(index.sections.chunk_classes) == len(index.chunks)
+    assert index.sentence_classifier is not None and index.sentence_classifier.rows.tolist() == [0, 2, 3]
+    assert "sentence_classes.npz" in index.manifest["files"]
     retriever = Retriever.from_settings(settings, embedder=HashingEmbedder(), thresholds=(-1.0, 0.0))
     # No word of this question is in the documents; only its anticipated twin leads to the answer.
     answer = retriever.ask("is it a tablet or a drip")
@@ -123,6 +126,31 @@ def test_changed_questions_rebuild_the_index_and_a_corrupt_store_is_refused(sett
     stored.write_bytes(stored.read_bytes()[:40])
     with pytest.raises(IndexCorruptError, match="trialbot index"):
         load_index(settings.index_dir)
+
+
+def test_the_sentence_classifier_ranks_but_never_raises_the_refusal_confidence(settings: KnowledgeSettings):
+    build_index(settings, embedder_factory=lambda _name: HashingEmbedder())
+    retriever = Retriever.from_settings(settings, embedder=HashingEmbedder(), thresholds=(-1.0, 0.0))
+    result = retriever.searcher.query("who pays for my flights")
+    added = result.sentence_scores - result.evidence_scores
+    assert added.argmax() == 3 and added[1] == 0.0  # row 1 has no anticipated questions
+    assert added.sum() == pytest.approx(retriever.searcher.weights.sentence, rel=1e-5)  # weight × a softmax
+    answer = retriever.ask("who pays for my flights")
+    assert len(result.hits) == 2  # both chunks are among the top three hits that confidence looks at
+    assert answer.confidence == pytest.approx(float(result.evidence_scores.max()), rel=1e-6)
+    assert answer.confidence < float(result.sentence_scores.max()) - 0.5
+
+
+def test_the_sentence_classifier_learns_answers_from_questions():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 8))
+    vectors = np.vstack([centres[i] + 0.1 * rng.normal(size=(10, 8)) for i in range(3)])
+    classifier = train_sentence_classifier(vectors, np.repeat([4, 9, 7], 10))
+    assert classifier is not None and classifier.rows.tolist() == [4, 7, 9]
+    probabilities = classifier.row_probabilities(centres[1], 12)
+    assert probabilities.argmax() == 9 and probabilities[9] > 0.9
+    assert probabilities.sum() == pytest.approx(1.0) and probabilities[[0, 1, 2, 3, 5, 6, 8, 10, 11]].sum() == 0
+    assert train_sentence_classifier(vectors, np.full(30, 4)) is None
 
 
 def test_the_section_classifier_learns_sections_from_questions(settings: KnowledgeSettings):
