@@ -43,17 +43,22 @@ def question_paths(docs_dir: Path) -> list[Path]:
     return sorted(path for path in docs_dir.glob("*/questions/*.yml") if path.is_file())
 
 
+def read_yaml_list(path: Path, what: str) -> list:
+    """The list a YAML file holds (an empty file holds none); ``KnowledgeError`` naming the file otherwise."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise KnowledgeError(f"{path.name}: cannot read {what} ({exc.__class__.__name__})") from exc
+    if not isinstance(data, list):
+        raise KnowledgeError(f"{path.name}: expected a list of {what}")
+    return data
+
+
 def load_entries(paths: Sequence[Path]) -> list[AnticipatedEntry]:
     """Read the files; a malformed entry raises ``KnowledgeError`` naming the file and the entry."""
     entries: list[AnticipatedEntry] = []
     for path in paths:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise KnowledgeError(f"{path.name}: cannot read anticipated questions ({exc.__class__.__name__})") from exc
-        if not isinstance(data, list):
-            raise KnowledgeError(f"{path.name}: expected a list of entries")
-        for number, item in enumerate(data, start=1):
+        for number, item in enumerate(read_yaml_list(path, "anticipated questions"), start=1):
             questions = item.get("questions") if isinstance(item, dict) else None
             if (not isinstance(item, dict) or not isinstance(item.get("section"), str)
                     or not isinstance(item.get("answer"), str) or not isinstance(questions, list)

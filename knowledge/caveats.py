@@ -17,9 +17,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
-
-from knowledge.anticipated import AnticipatedEntry, locate
+from knowledge.anticipated import AnticipatedEntry, locate, read_yaml_list
 from knowledge.chunking import Chunk
 from knowledge.errors import KnowledgeError
 from knowledge.sentence_scoring import SentenceTable
@@ -36,16 +34,10 @@ def load_caveats(paths: Sequence[Path]) -> list[AnticipatedEntry]:
     """Read the files (as entries without questions); a malformed one raises ``KnowledgeError`` naming it."""
     caveats: list[AnticipatedEntry] = []
     for path in paths:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise KnowledgeError(f"{path}: cannot read caveats ({exc.__class__.__name__})") from exc
-        if not isinstance(data, list):
-            raise KnowledgeError(f"{path}: expected a list of caveats")
-        for number, item in enumerate(data, start=1):
+        for number, item in enumerate(read_yaml_list(path, "caveats"), start=1):
             fields = [item.get(key) if isinstance(item, dict) else None for key in ("document", "section", "sentence")]
             if not all(isinstance(value, str) and value.strip() for value in fields):
-                raise KnowledgeError(f"{path}: caveat {number} needs document, section and sentence")
+                raise KnowledgeError(f"{path.name}: caveat {number} needs document, section and sentence")
             document, section, sentence = fields
             caveats.append(AnticipatedEntry(path.parent.name, document, section, sentence, (), path.name))
     return caveats
