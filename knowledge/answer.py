@@ -122,12 +122,11 @@ def confidence_of(result: QueryResult, index: LoadedIndex, hits: int = 3) -> flo
     ``knowledge.sentence_scoring``, plus the anticipated-question and section signals, but not the sentence
     classifier: ``QueryResult.evidence_scores``) of a sentence in the top ``hits`` passages. The term overlap
     separates questions about the trial from other health questions better than the cosine alone."""
-    scores = result.evidence_scores if len(result.evidence_scores) else result.sentence_scores
-    if not result.hits or not len(scores):
+    if not result.hits or not len(result.evidence_scores):
         return 0.0
     rows = [int(index.sentence_offsets[h.position]) + i
             for h in result.hits[:hits] for i in range(len(h.chunk.sentences))]
-    return float(np.max(scores[rows]))
+    return float(np.max(result.evidence_scores[rows]))
 
 
 def domain_probability(result: QueryResult, index: LoadedIndex) -> float:
