@@ -9,6 +9,9 @@ from pathlib import Path
 from trialbot.settings import REPO_ROOT
 
 GOLD_PATH = REPO_ROOT / "evaluation" / "data" / "gold_questions.jsonl"
+# Written blind (by a helper who read only the trial documents) after every weight had been chosen; it is
+# measured, never used to choose anything.
+HOLDOUT_PATH = REPO_ROOT / "evaluation" / "data" / "gold_holdout.jsonl"
 OUT_OF_SCOPE_PATH = REPO_ROOT.parent / "shared" / "data" / "out_of_scope_dev.jsonl"
 
 

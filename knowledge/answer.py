@@ -1,5 +1,7 @@
 """Answer composition: show the one to three most relevant consecutive sentences of the best passages'
-sections (extractive, no generated text), cite their section, and decline when retrieval is not confident."""
+sections (extractive, no generated text), cite their section, and decline when retrieval is not confident.
+A bullet list that the shown sentences touch is shown whole, with the sentence introducing it: two of three
+blood-count limits would read as the whole rule."""
 
 from __future__ import annotations
 
@@ -98,10 +100,27 @@ def _best_window(result: QueryResult, index: LoadedIndex, table: SentenceTable, 
     best = max(total, key=lambda row: (total[row], -row))
     rows = _window(best, table, total, limit, max_sentences)
     caveat = caveats.get(int(table.section_of_row[best]))
-    if caveat is None or caveat in rows:
+    if caveat is not None and caveat not in rows:
+        room = limit - len(table.texts[caveat]) - 1
+        rows = sorted({caveat, *_window(best, table, total, room, max(1, max_sentences - 1))})
+    return _with_whole_lists(rows, best, table, settings, {caveat} if caveat is not None else set())
+
+
+def _with_whole_lists(rows: list[int], best: int, table: SentenceTable, settings: CompositionSettings,
+                      kept: set[int]) -> list[int]:
+    """A bullet list is never shown in part: the rows plus every list they touch, with its introducing sentence
+    (within the list limits); failing that, the list holding ``best`` (with the ``kept`` rows); else ``rows``."""
+    def fits(candidate: set[int]) -> bool:
+        length = sum(len(table.texts[row]) + 1 for row in candidate) - 1
+        return len(candidate) <= settings.list_max_sentences and length <= settings.list_max_chars
+
+    lists = [whole for whole in map(table.whole_list, rows) if whole is not None]
+    if not lists:
         return rows
-    room = limit - len(table.texts[caveat]) - 1
-    return sorted({caveat, *_window(best, table, total, room, max(1, max_sentences - 1))})
+    for candidate in (set(rows).union(*lists), set(table.whole_list(best) or ()) | kept):
+        if len(candidate) > len(kept) and fits(candidate):
+            return sorted(candidate)
+    return rows
 
 
 def _window(best: int, table: SentenceTable, total: dict[int, float], limit: int, max_sentences: int) -> list[int]:

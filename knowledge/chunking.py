@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from knowledge.documents import Document
-from knowledge.sentences import paragraphs, split_sentences
+from knowledge.sentences import markdown_paragraphs, split_sentences
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 SECTION_SEPARATOR = " › "
@@ -32,15 +32,17 @@ class Chunk:
     version: str
     text: str
     sentences: tuple[str, ...]
+    bulleted: tuple[int, ...] = ()  # positions in ``sentences`` of the sentences that are bullet-list items
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["sentences"] = list(self.sentences)
+        data["bulleted"] = list(self.bulleted)
         return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Chunk:
-        return cls(**{**data, "sentences": tuple(data["sentences"])})
+        return cls(**{**data, "sentences": tuple(data["sentences"]), "bulleted": tuple(data.get("bulleted", ()))})
 
 
 def _sections(document: Document) -> Iterable[tuple[str, str]]:
@@ -74,19 +76,21 @@ def chunk_document(document: Document, max_chars: int) -> list[Chunk]:
     single sentence becomes a chunk of its own)."""
     chunks: list[Chunk] = []
     for section, block in _sections(document):
-        sentences = [s for paragraph in paragraphs(block) for s in split_sentences(paragraph)]
-        group: list[str] = []
-        for sentence in sentences:
-            if group and len(" ".join([*group, sentence])) > max_chars:
+        sentences = [(sentence, paragraph.bulleted) for paragraph in markdown_paragraphs(block)
+                     for sentence in split_sentences(paragraph.text)]
+        group: list[tuple[str, bool]] = []
+        for sentence, bulleted in sentences:
+            if group and len(" ".join([*(text for text, _ in group), sentence])) > max_chars:
                 chunks.append(_make_chunk(document, section, group))
                 group = []
-            group.append(sentence)
+            group.append((sentence, bulleted))
         if group:
             chunks.append(_make_chunk(document, section, group))
     return chunks
 
 
-def _make_chunk(document: Document, section: str, sentences: list[str]) -> Chunk:
+def _make_chunk(document: Document, section: str, group: list[tuple[str, bool]]) -> Chunk:
+    sentences = [sentence for sentence, _ in group]
     text = " ".join(sentences)
     return Chunk(
         chunk_id=_chunk_id(document, section, text),
@@ -97,6 +101,7 @@ def _make_chunk(document: Document, section: str, sentences: list[str]) -> Chunk
         version=document.version,
         text=text,
         sentences=tuple(sentences),
+        bulleted=tuple(position for position, (_, bulleted) in enumerate(group) if bulleted),
     )
 
 

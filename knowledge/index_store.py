@@ -32,7 +32,7 @@ from knowledge.errors import (
 from knowledge.section_classifier import SectionClassifier
 from knowledge.sentence_classifier import SentenceClassifier
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 MANIFEST = "manifest.json"
 CHUNK_VECTORS = "chunks.faiss"
 SENTENCE_VECTORS = "sentences.npy"

@@ -27,6 +27,7 @@ class SentenceTable:
     section_of_row: np.ndarray
     section_start: np.ndarray  # first row of each section id
     section_end: np.ndarray  # one past the last row of each section id
+    bulleted: np.ndarray  # per row: True for a bullet-list item
     incidence: sparse.csr_matrix  # rows × terms, 1 where the sentence holds the (stemmed) term
     term_ids: dict[str, int]
     idf: np.ndarray
@@ -35,6 +36,8 @@ class SentenceTable:
     def build(cls, index: LoadedIndex, lexical: LexicalIndex) -> SentenceTable:
         texts = [sentence for chunk in index.chunks for sentence in chunk.sentences]
         chunk_of_row = np.asarray(index.sentence_owner, dtype=np.int64)
+        bulleted = np.array([position in chunk.bulleted for chunk in index.chunks
+                             for position in range(len(chunk.sentences))], dtype=bool)
         keys = [(c.trial_id, c.source, c.section) for c in index.chunks]
         section_ids: dict[tuple[str, str, str], int] = {}
         section_of_row = np.array([section_ids.setdefault(keys[c], len(section_ids)) for c in chunk_of_row],
@@ -54,7 +57,7 @@ class SentenceTable:
                                       shape=(len(texts), max(1, len(term_ids))))
         frequency = np.asarray(incidence.sum(axis=0)).ravel()
         idf = np.array([math.log(1 + (len(texts) - n + 0.5) / (n + 0.5)) for n in frequency], dtype=np.float32)
-        return cls(texts, chunk_of_row, section_of_row, starts, ends, incidence, term_ids, idf)
+        return cls(texts, chunk_of_row, section_of_row, starts, ends, bulleted, incidence, term_ids, idf)
 
     def overlap(self, query_terms: list[str]) -> np.ndarray:
         """Per sentence: the IDF-weighted share of the query's terms it contains (0 to 1)."""
@@ -86,3 +89,17 @@ class SentenceTable:
         """The rows of the section that holds ``row``, in reading order."""
         section = int(self.section_of_row[row])
         return range(int(self.section_start[section]), int(self.section_end[section]))
+
+    def whole_list(self, row: int) -> range | None:
+        """The bullet list that ``row`` belongs to or introduces, with the sentence introducing it, in reading
+        order (None when ``row`` is neither a list item nor the sentence just before one)."""
+        section = self.section_rows(row)
+        probe = row if self.bulleted[row] else row + 1
+        if probe >= section.stop or not self.bulleted[probe]:
+            return None
+        start = stop = probe
+        while start > section.start and self.bulleted[start - 1]:
+            start -= 1
+        while stop < section.stop and self.bulleted[stop]:
+            stop += 1
+        return range(max(section.start, start - 1), stop)

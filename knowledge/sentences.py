@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _ABBREVIATIONS = (
     "e.g.", "i.e.", "etc.", "vs.", "Prof.", "Dr.", "approx.", "No.", "Fig.", "al.", "Co.", "Ltd.", "St.", "Mr.",
@@ -14,6 +15,7 @@ _ABBREVIATION = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(a) for a in _AB
 # A sentence ends after its final punctuation and any closing quotes or brackets, which stay with it.
 _BOUNDARY = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+_BULLET = re.compile(r"^\s*[-*+•]\s+")
 
 
 def _protect(text: str) -> str:
@@ -32,21 +34,36 @@ def split_sentences(paragraph: str) -> list[str]:
     return [part.replace(_PLACEHOLDER, ".").strip() for part in parts if part.strip()]
 
 
-def paragraphs(block: str) -> list[str]:
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of a Markdown block; ``bulleted`` for a ``-``/``*``/``+``/``•`` list item (numbered items
+    are separate statements, such as numbered criteria, not parts of one list)."""
+
+    text: str
+    bulleted: bool = False
+
+
+def markdown_paragraphs(block: str) -> list[Paragraph]:
     """Split a Markdown block into paragraphs; each list item is a paragraph of its own."""
-    result: list[str] = []
+    result: list[Paragraph] = []
     current: list[str] = []
+    bulleted = False
+
+    def close() -> None:
+        if current and " ".join(current).strip():
+            result.append(Paragraph(" ".join(current), bulleted))
+        current.clear()
+
     for line in block.splitlines():
         if not line.strip():
-            if current:
-                result.append(" ".join(current))
-                current = []
+            close()
+            bulleted = False
         elif _LIST_ITEM.match(line):
-            if current:
-                result.append(" ".join(current))
-            current = [_LIST_ITEM.sub("", line, count=1)]
+            close()
+            bulleted = bool(_BULLET.match(line))
+            current.append(_LIST_ITEM.sub("", line, count=1))
         else:
             current.append(line.strip())
-    if current:
-        result.append(" ".join(current))
-    return [p for p in result if p.strip()]
+    close()
+    return result
+

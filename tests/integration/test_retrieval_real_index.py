@@ -26,6 +26,13 @@ def test_the_heart_test_limit_is_found_by_its_name_and_in_patients_words(retriev
     assert "LVEF" in body and "at least 50%" in body
 
 
+@pytest.mark.parametrize("question", ["what platelet count do I need", "what do my blood counts have to be?"])
+def test_a_limit_from_a_list_comes_with_the_whole_list(retriever: Retriever, question: str):
+    body, cited = shown(retriever, question)
+    assert cited.endswith("What blood count results are needed?")
+    assert all(limit in body for limit in ("1.5×10⁹/L", "100×10⁹/L", "90 g/L")), body
+
+
 @pytest.mark.parametrize("question, section, fact", [
     ("I had zolbetuximab before, can I join?", "Which earlier treatments rule a patient out?", "zolbetuximab"),
     ("does irinotecan rule me out", "Does earlier irinotecan, FOLFIRI or topotecan rule me out?", "irinotecan"),

@@ -41,6 +41,18 @@ Patients need good kidney function.
 - A kidney test.
 - A heart ultrasound.
 - A urine test.
+
+## Which liver results are needed?
+
+Liver results are checked at screening.
+Liver tests must meet four limits:
+- ALT must be below three times the upper limit.
+- AST must be below three times the upper limit.
+- Bilirubin must be below one and a half times the upper limit.
+- Albumin must be at least thirty grams per litre.
+
+A doctor explains the results.
+Results older than two weeks are repeated.
 """
 
 
@@ -79,6 +91,22 @@ def test_a_window_may_cross_a_chunk_boundary_inside_a_section(retriever: Retriev
 def test_list_questions_may_show_a_longer_list(retriever: Retriever):
     shown = body(retriever.ask("which tests are needed? list all tests").answer)
     assert all(item in shown for item in ("scan of the chest", "blood count", "kidney test", "heart ultrasound"))
+
+
+def test_a_bullet_list_is_shown_whole_with_its_introducing_sentence(retriever: Retriever):
+    shown = body(retriever.ask("how much albumin, at least thirty grams per litre?").answer)
+    assert "Albumin must be at least thirty grams per litre." in shown  # a window of three would stop there
+    assert "Liver tests must meet four limits:" in shown and "ALT must be below three times" in shown
+
+
+def test_whole_list_finds_the_items_and_their_lead(retriever: Retriever):
+    table = retriever.searcher.sentences
+    lead, albumin = table.texts.index("Liver tests must meet four limits:"), table.texts.index(
+        "Albumin must be at least thirty grams per litre.")
+    assert table.whole_list(albumin) == table.whole_list(lead) == range(lead, albumin + 1)
+    assert table.whole_list(table.texts.index("Results older than two weeks are repeated.")) is None
+    first_test = table.texts.index("A scan of the chest.")  # a list right under its heading has no lead
+    assert table.whole_list(first_test) == range(first_test, first_test + 5)
 
 
 def test_rare_terms_weigh_more_in_sentence_relevance(retriever: Retriever):

@@ -1,9 +1,9 @@
 import pytest
 
-from knowledge.chunking import chunk_document, chunk_documents
+from knowledge.chunking import Chunk, chunk_document, chunk_documents
 from knowledge.documents import Document, document_from_markdown, split_front_matter
 from knowledge.errors import DocumentError
-from knowledge.sentences import paragraphs, split_sentences
+from knowledge.sentences import markdown_paragraphs, split_sentences
 
 pytestmark = pytest.mark.unit
 
@@ -50,9 +50,18 @@ def test_closing_quotes_and_brackets_stay_with_their_sentence():
                                      "Next."]
 
 
-def test_paragraphs_make_each_list_item_its_own_paragraph():
-    assert paragraphs("- one item.\n- two item.\n\nplain text\ncontinued") == ["one item.", "two item.",
-                                                                               "plain text continued"]
+def test_paragraphs_make_each_list_item_its_own_paragraph_and_mark_bullets():
+    found = markdown_paragraphs("- one item.\n- two item.\n\nplain text\ncontinued\n3. a numbered criterion.")
+    assert [p.text for p in found] == ["one item.", "two item.", "plain text continued", "a numbered criterion."]
+    assert [p.bulleted for p in found] == [True, True, False, False]
+
+
+def test_chunks_remember_which_sentences_are_bullet_items():
+    document = document_from_markdown(DOC + "\n## Tests\n\nTwo tests:\n- A scan. It is quick.\n- A blood test.\n",
+                                      "demo.md")
+    chunk = next(c for c in chunk_document(document, max_chars=1000) if c.section.endswith("Tests"))
+    assert [chunk.sentences[p] for p in chunk.bulleted] == ["A scan.", "It is quick.", "A blood test."]
+    assert Chunk.from_dict(chunk.to_dict()) == chunk
 
 
 def test_front_matter_is_parsed_and_required():
