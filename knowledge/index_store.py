@@ -248,9 +248,15 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> LoadedInde
         or sentence_vectors.shape[0] != sum(counts)
         or heading_vectors.shape[0] != len(chunks)
         or anticipated_vectors.shape[0] != anticipated_rows.shape[0]
-        or (sections is not None and sections.chunk_classes.shape[0] != len(chunks))
+        or (sections is not None and (sections.chunk_classes.shape[0] != len(chunks)
+                                      or not _softmax_shapes_agree(sections.weights, sections.bias,
+                                                                   int(sections.chunk_classes.max()) + 1,
+                                                                   sentence_vectors.shape[1])))
         or (sentence_classifier is not None and (sentence_classifier.rows.min() < 0
-                                                 or sentence_classifier.rows.max() >= sum(counts)))
+                                                 or sentence_classifier.rows.max() >= sum(counts)
+                                                 or not _softmax_shapes_agree(
+                                                     sentence_classifier.weights, sentence_classifier.bias,
+                                                     len(sentence_classifier.rows), sentence_vectors.shape[1])))
         or (len(anticipated_rows) and (anticipated_rows.min() < 0 or anticipated_rows.max() >= sum(counts)))
         or (len(chunks) and chunk_index.d != manifest.get("dimension"))
     ):
@@ -262,6 +268,11 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> LoadedInde
     adapted = index_dir / manifest["adapted_model"] if manifest.get("adapted_model") else None
     return LoadedIndex(manifest, chunks, chunk_index, sentence_vectors, owner, offsets, domain, heading_vectors,
                        anticipated_vectors, anticipated_rows, sections, adapted, sentence_classifier)
+
+
+def _softmax_shapes_agree(weights: np.ndarray, bias: np.ndarray, classes: int, dimension: int) -> bool:
+    """A classifier's weights and bias have at least ``classes`` rows (one per class) over ``dimension``."""
+    return weights.shape == (bias.shape[0], dimension) and bias.shape[0] >= classes
 
 
 def check_index(index_dir: Path) -> tuple[bool, str]:

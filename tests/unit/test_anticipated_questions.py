@@ -1,6 +1,8 @@
 """Anticipated questions: the files load and resolve to one answering sentence each, bad entries are named,
 the index stores them with the section classifier, and a change to them rebuilds the index."""
 
+import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +10,7 @@ import pytest
 from textembedder import HashingEmbedder
 from trialfiles import write_trial
 
+from knowledge import index_store
 from knowledge.anticipated import load_entries, question_paths, resolve, uncovered_sections
 from knowledge.build import build_index
 from knowledge.chunking import chunk_documents
@@ -15,8 +18,8 @@ from knowledge.documents import document_from_markdown, trial_document_paths
 from knowledge.errors import IndexCorruptError, KnowledgeError
 from knowledge.index_store import load_index
 from knowledge.retriever import Retriever
-from knowledge.section_classifier import train_section_classifier
-from knowledge.sentence_classifier import train_sentence_classifier
+from knowledge.section_classifier import SectionClassifier, train_section_classifier
+from knowledge.sentence_classifier import SentenceClassifier, train_sentence_classifier
 from trialbot.settings import KnowledgeSettings
 
 pytestmark = pytest.mark.unit
@@ -125,6 +128,22 @@ def test_changed_questions_rebuild_the_index_and_a_corrupt_store_is_refused(sett
     stored = settings.index_dir / "anticipated.npz"
     stored.write_bytes(stored.read_bytes()[:40])
     with pytest.raises(IndexCorruptError, match="trialbot index"):
+        load_index(settings.index_dir)
+
+
+@pytest.mark.parametrize("stored_name, classifier_type", [("sentence_classes.npz", SentenceClassifier),
+                                                          ("sections.npz", SectionClassifier)])
+def test_a_classifier_whose_shape_disagrees_with_the_index_is_refused(settings: KnowledgeSettings,
+                                                                       stored_name: str, classifier_type):
+    build_index(settings, embedder_factory=lambda _name: HashingEmbedder())
+    path = settings.index_dir / stored_name
+    stored = classifier_type.load(path)
+    dataclasses.replace(stored, weights=stored.weights[:1], bias=stored.bias[:1]).save(path)  # one class row
+    manifest_path = settings.index_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["files"][stored_name] = index_store._file_digest(settings.index_dir, stored_name)  # hash matches
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexCorruptError, match="disagree"):
         load_index(settings.index_dir)
 
 
