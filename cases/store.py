@@ -57,6 +57,11 @@ EXPORT_FIELDS = (
 )
 
 
+def queue_total(counts: dict[Status, int], status: Status | None) -> int:
+    """How many cases a queue view shows from ``count_by_status``: one status's, or every status's."""
+    return counts[status] if status else sum(counts.values())
+
+
 class CaseStoreError(Exception):
     """Base of the store's errors."""
 

@@ -29,7 +29,7 @@ from cases.schemas import (
     Status,
     TranscriptMessage,
 )
-from cases.store import EXPORT_FIELDS, CaseConflict, CaseNotFound, CaseStore, UnknownNavigator
+from cases.store import EXPORT_FIELDS, CaseConflict, CaseNotFound, CaseStore, UnknownNavigator, queue_total
 from web.deps import HttpClientDep, SettingsDep
 from web.errors import ApiError
 from web.navigator.auth import SessionCookies
@@ -151,7 +151,7 @@ def list_cases(navigator: NavigatorUser, store: StoreDep, response: Response,
                offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> list[CaseSummaryPublic]:
     """One page of the queue (urgent first, then oldest); ``X-Total-Count`` says how many cases match."""
     counts = store.count_by_status(navigator.trials, trial=trial, channel=channel)
-    response.headers["X-Total-Count"] = str(counts[status] if status else sum(counts.values()))
+    response.headers["X-Total-Count"] = str(queue_total(counts, status))
     return store.list_summaries(navigator.trials, status=status, trial=trial, channel=channel,
                                 limit=limit, offset=offset)
 

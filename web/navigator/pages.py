@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from cases.schemas import STATUSES, Status
+from cases.store import queue_total
 from web.errors import ApiError
 from web.navigator.api import refresh_transcript
 from web.navigator.deps import OptionalSession, StoreDep
@@ -97,7 +98,7 @@ def queue_page(request: Request, signed_in: OptionalSession, store: StoreDep,
     context = {
         "signed_in": signed_in, "groups": groups, "counts": counts, "trials": trials,
         "channels": store.channels(trials), "statuses": STATUSES, "filters": filters,
-        "total": counts[status] if status else sum(counts.values()), "now": store.now(),
+        "total": queue_total(counts, status), "now": store.now(),
         "page": page, "pages": pages, "page_size": QUEUE_PAGE_SIZE,
         "filter_query": urlencode({k: v for k, v in filters.items() if v}),
     }
