@@ -1,12 +1,12 @@
 """The refusal gate is chosen on evaluation data: the score threshold and domain weight that answer the most
-gold questions correctly while declining the target share of the out-of-scope set."""
+gold questions correctly while declining the target share of the out-of-scope set (counted conformally)."""
 
 import json
 
 import numpy as np
 import pytest
 
-from evaluation.calibration import Thresholds, apply, choose_thresholds, write_calibration
+from evaluation.calibration import Thresholds, apply, choose_thresholds, declining_threshold, write_calibration
 from knowledge.answer import answer_score
 
 pytestmark = pytest.mark.unit
@@ -22,15 +22,30 @@ def test_the_domain_weight_is_used_when_confidence_alone_cannot_separate():
     assert not apply(chosen, np.array(oos_conf), np.array(oos_dom)).any()
 
 
-def test_the_lowest_threshold_that_declines_the_target_share_is_chosen():
-    gold_conf, gold_dom = [0.5, 0.6, 0.7, 0.8], [1.0] * 4
-    oos_conf, oos_dom = list(np.linspace(0.0, 0.75, 10)), [1.0] * 10
+def test_the_threshold_declines_the_conformal_share_of_the_out_of_scope_set():
+    gold_conf, gold_dom = [0.5, 0.88, 0.92, 0.97], [1.0] * 4
+    oos_conf, oos_dom = list(np.linspace(0.0, 0.95, 20)), [1.0] * 20  # 0.0, 0.05, … 0.95
     chosen = choose_thresholds(gold_conf, gold_dom, [False, True, True, True], oos_conf, oos_dom, 0.9)
-    declined = 1 - apply(chosen, np.array(oos_conf), np.array(oos_dom)).mean()
-    assert declined >= 0.9
-    # the ninth out-of-scope score (0.667) is the highest that must be declined: gold 0.7 is still answered
-    answered = apply(chosen, np.array(gold_conf), np.array(gold_dom))
-    assert answered.tolist() == [False, False, True, True]
+    answered_oos = apply(chosen, np.array(oos_conf), np.array(oos_dom))
+    # ⌈(20 + 1) × 0.9⌉ = 19 declined, where the plain share would stop at ⌈20 × 0.9⌉ = 18 (answering 0.88)
+    assert answered_oos.sum() == 1 and answered_oos[-1]
+    assert apply(chosen, np.array(gold_conf), np.array(gold_dom)).tolist() == [False, False, True, True]
+
+
+@pytest.mark.parametrize("count, target, declined", [(10, 0.9, 10), (19, 0.9, 18), (99, 0.95, 95), (170, 0.97, 166)])
+def test_the_declining_threshold_counts_one_more_question_than_the_set_has(count, target, declined):
+    scores = np.arange(count, dtype=float) / count
+    threshold = declining_threshold(scores, target)
+    assert int((scores < threshold).sum()) == declined
+    assert declined == min(count, int(np.ceil((count + 1) * target)))
+
+
+def test_the_lowest_such_threshold_is_chosen_so_gold_just_above_it_is_answered():
+    gold_conf, gold_dom = [0.5, 0.6, 0.7, 0.8], [1.0] * 4
+    oos_conf, oos_dom = [0.1, 0.2, 0.3, 0.4, 0.55, 0.65], [1.0] * 6  # ⌈7 × 0.85⌉ = 6: all six declined
+    chosen = choose_thresholds(gold_conf, gold_dom, [True] * 4, oos_conf, oos_dom, 0.85)
+    assert apply(chosen, np.array(gold_conf), np.array(gold_dom)).tolist() == [False, False, True, True]
+    assert chosen.min_score == pytest.approx(0.6501 + chosen.domain_weight, abs=1e-4)
 
 
 def test_an_impossible_target_declines_everything():
