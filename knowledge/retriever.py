@@ -14,6 +14,7 @@ from knowledge.index_store import LoadedIndex, load_index
 from knowledge.lexical import LexicalIndex
 from knowledge.search import HybridSearcher, SearchMode, lexical_text
 from knowledge.synonyms import QueryExpander, load_synonyms
+from knowledge.threads import limit_blas_threads
 from trialbot.settings import KnowledgeSettings
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class Retriever:
     @classmethod
     def from_settings(cls, settings: KnowledgeSettings, embedder: Embedder | None = None,
                       thresholds: tuple[float, float] | None = None) -> Retriever:
+        limit_blas_threads(settings.blas_threads)
         index = load_index(settings.index_dir, expected_model=settings.embedding_model)
         embedder = embedder or load_embedder(settings.embedding_model, index.adapted_model)
         if embedder.dimension != index.manifest.get("dimension") and index.chunks:

@@ -85,6 +85,17 @@ def lexical_text(chunk: Chunk) -> str:
     return f"{chunk.title} {chunk.section} {chunk.text}"
 
 
+def _grouped_by_row(vectors: np.ndarray | None, rows: np.ndarray | None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The anticipated-question vectors sorted by the sentence row they answer, the distinct rows, and where
+    each row's run starts: one ``np.maximum.reduceat`` then gives every row's best cosine."""
+    if vectors is None or rows is None or not len(rows):
+        return None
+    order = np.argsort(rows, kind="stable")
+    answered_rows, group_starts = np.unique(rows[order], return_index=True)
+    return np.ascontiguousarray(vectors[order]), answered_rows, group_starts
+
+
 class HybridSearcher:
     """Searches one loaded index; built once per process and reused for every question."""
 
@@ -97,6 +108,7 @@ class HybridSearcher:
         self.weights = weights or RankingWeights()
         self.sentences = SentenceTable.build(index, lexical)
         self.indexed_trials = {chunk.trial_id.lower() for chunk in index.chunks}
+        self._anticipated = _grouped_by_row(index.anticipated_vectors, index.anticipated_rows)
 
     def query(self, question: str, top_k: int = 5, mode: SearchMode = "hybrid",
               trial_id: str | None = None) -> QueryResult:
@@ -166,9 +178,9 @@ class HybridSearcher:
         """Per sentence row: the best cosine between the question and the anticipated questions that sentence
         answers (0 for a sentence without any)."""
         best = np.zeros(len(self.index.sentence_vectors), dtype=np.float32)
-        vectors, rows = self.index.anticipated_vectors, self.index.anticipated_rows
-        if vectors is not None and rows is not None and len(rows):
-            np.maximum.at(best, rows, vectors @ vector)
+        if self._anticipated is not None:
+            vectors, answered_rows, group_starts = self._anticipated
+            best[answered_rows] = np.maximum(np.maximum.reduceat(vectors @ vector, group_starts), 0.0)
         return best
 
     def _dense_scores(self, vector: np.ndarray) -> np.ndarray:

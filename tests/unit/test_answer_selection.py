@@ -57,14 +57,19 @@ Results older than two weeks are repeated.
 
 
 @pytest.fixture(scope="module")
-def retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+def selection_settings(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeSettings:
     root: Path = tmp_path_factory.mktemp("selection")
     docs = root / "trials" / "NCT00000002" / "docs"
     docs.mkdir(parents=True)
     (docs / "01-demo.md").write_text(DOC)
     settings = KnowledgeSettings(docs_dir=root / "trials", index_dir=root / "index", chunk_max_chars=90)
     build_index(settings, embedder_factory=lambda _name: HashingEmbedder())
-    return Retriever.from_settings(settings, embedder=HashingEmbedder(), thresholds=(-1.0, 0.0))
+    return settings
+
+
+@pytest.fixture(scope="module")
+def retriever(selection_settings: KnowledgeSettings) -> Retriever:
+    return Retriever.from_settings(selection_settings, embedder=HashingEmbedder(), thresholds=(-1.0, 0.0))
 
 
 def body(answer_text: str) -> str:
@@ -128,3 +133,17 @@ def test_hybrid_ranking_returns_relevance_for_every_sentence_and_chunk(retriever
     assert scores == sorted(scores, reverse=True)
     dense_only = retriever.searcher.query("who can join: adults aged 18 to 75?", top_k=3, mode="dense")
     assert dense_only.hits and dense_only.hits[0].score > 0
+
+
+
+
+def test_loading_a_retriever_limits_the_blas_thread_pools(selection_settings: KnowledgeSettings):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads() -> set[int]:
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert blas_threads() == {2}
+        Retriever.from_settings(selection_settings, embedder=HashingEmbedder(), thresholds=(-1.0, 0.0))
+        assert blas_threads() == {1}  # the settings' default; torch keeps the cores while it encodes
