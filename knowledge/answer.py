@@ -1,7 +1,9 @@
 """Answer composition: show the one to three most relevant consecutive sentences of the best passages'
 sections (extractive, no generated text), cite their section, and decline when retrieval is not confident.
-A bullet list that the shown sentences touch is shown whole, with the sentence introducing it: two of three
-blood-count limits would read as the whole rule."""
+Where the questions written for the best sentence name the other sentences a complete answer needs (an
+answer span, ``knowledge.anticipated``), those are shown in place of its farther neighbours. A bullet list that the
+shown sentences touch is shown whole, with the sentence introducing it: two of three blood-count limits would
+read as the whole rule."""
 
 from __future__ import annotations
 
@@ -82,13 +84,24 @@ def is_eligibility_question(question: str) -> bool:
     return bool(_ELIGIBILITY_QUESTION.search(question))
 
 
+@dataclass(frozen=True)
+class SentenceLinks:
+    """Sentences written to be shown together: ``caveats`` (section id → the caveat's row, ``knowledge.caveats``)
+    and ``spans`` (answer row → the other rows of its section that a complete answer needs,
+    ``knowledge.anticipated.answer_spans``)."""
+
+    caveats: Mapping[int, int] = field(default_factory=dict)
+    spans: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+
+
 def _best_window(result: QueryResult, index: LoadedIndex, table: SentenceTable, settings: CompositionSettings,
-                 limit: int, max_sentences: int, caveats: Mapping[int, int]) -> list[int]:
+                 limit: int, max_sentences: int, links: SentenceLinks) -> list[int]:
     """Sentence rows to show: the most relevant sentence of the top hits' sections (its own relevance plus
     its chunk's ranking score), with as many of its neighbours in the same section as fit (at most
-    ``max_sentences`` and ``limit`` characters; a single longer sentence is shown whole). Among windows of
-    equal length the one whose sentences score higher in total wins. A section's caveat (``caveats``: section
-    id → sentence row) is always shown, in place of one of the neighbours."""
+    ``max_sentences`` and ``limit`` characters; a single longer sentence is shown whole); among windows of
+    equal length the one whose sentences score higher in total wins. A section's caveat, and the sentences an
+    anticipated-question entry names as completing the best one (its span, when they fit), are always shown,
+    in reading order, in place of neighbours."""
     sections = {table.section_rows(int(index.sentence_offsets[hit.position]))
                 for hit in result.hits[:settings.candidate_hits]}
     total: dict[int, float] = {}
@@ -98,27 +111,33 @@ def _best_window(result: QueryResult, index: LoadedIndex, table: SentenceTable, 
                           + settings.chunk_weight * float(result.chunk_scores[table.chunk_of_row[row]])
                           + (settings.section_start_bonus if row == section.start else 0.0))
     best = max(total, key=lambda row: (total[row], -row))
+    caveat = links.caveats.get(int(table.section_of_row[best]))
+    kept = {caveat} if caveat is not None else set()
+    companions = set(links.spans.get(best, ())) - {best}
+    if companions and _fits({best, *companions, *kept}, table, limit, max_sentences):
+        kept |= companions
+    kept.discard(best)
     rows = _window(best, table, total, limit, max_sentences)
-    caveat = caveats.get(int(table.section_of_row[best]))
-    if caveat is not None and caveat not in rows:
-        room = limit - len(table.texts[caveat]) - 1
-        rows = sorted({caveat, *_window(best, table, total, room, max(1, max_sentences - 1))})
-    return _with_whole_lists(rows, best, table, settings, {caveat} if caveat is not None else set())
+    if not kept <= set(rows):
+        room = limit - sum(len(table.texts[row]) + 1 for row in kept)
+        rows = sorted({*kept, *_window(best, table, total, room, max(1, max_sentences - len(kept)))})
+    return _with_whole_lists(rows, best, table, settings, kept)
+
+
+def _fits(rows: set[int], table: SentenceTable, limit: int, max_sentences: int) -> bool:
+    return len(rows) <= max_sentences and sum(len(table.texts[row]) + 1 for row in rows) - 1 <= limit
 
 
 def _with_whole_lists(rows: list[int], best: int, table: SentenceTable, settings: CompositionSettings,
                       kept: set[int]) -> list[int]:
     """A bullet list is never shown in part: the rows plus every list they touch, with its introducing sentence
     (within the list limits); failing that, the list holding ``best`` (with the ``kept`` rows); else ``rows``."""
-    def fits(candidate: set[int]) -> bool:
-        length = sum(len(table.texts[row]) + 1 for row in candidate) - 1
-        return len(candidate) <= settings.list_max_sentences and length <= settings.list_max_chars
-
     lists = [whole for whole in map(table.whole_list, rows) if whole is not None]
     if not lists:
         return rows
     for candidate in (set(rows).union(*lists), set(table.whole_list(best) or ()) | kept):
-        if len(candidate) > len(kept) and fits(candidate):
+        if len(candidate) > len(kept) and _fits(candidate, table, settings.list_max_chars,
+                                                settings.list_max_sentences):
             return sorted(candidate)
     return rows
 
@@ -160,9 +179,9 @@ def answer_score(confidence, domain, domain_weight: float):
 
 
 def compose_answer(question: str, result: QueryResult, index: LoadedIndex, table: SentenceTable,
-                   settings: CompositionSettings, trial_label: str, caveats: Mapping[int, int] | None = None
+                   settings: CompositionSettings, trial_label: str, links: SentenceLinks | None = None
                    ) -> Answer:
-    """Build the patient-facing answer from a search result (``caveats``: see ``knowledge.caveats``)."""
+    """Build the patient-facing answer from a search result (``links``: see ``SentenceLinks``)."""
     eligibility = is_eligibility_question(question)
     confidence = confidence_of(result, index)
     domain = domain_probability(result, index)
@@ -170,7 +189,7 @@ def compose_answer(question: str, result: QueryResult, index: LoadedIndex, table
         return Answer(question, REFUSAL.format(trial=trial_label), False, [], confidence, eligibility, domain)
     listing = bool(_LIST_QUESTION.search(question))
     rows = _best_window(result, index, table, settings, settings.list_max_chars if listing else settings.max_chars,
-                        settings.list_max_sentences if listing else settings.max_sentences, caveats or {})
+                        settings.list_max_sentences if listing else settings.max_sentences, links or SentenceLinks())
     body = " ".join(table.texts[row] for row in rows)
     citations = []
     for position in dict.fromkeys(int(table.chunk_of_row[row]) for row in rows):

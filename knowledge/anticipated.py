@@ -5,7 +5,8 @@ A file is a list of entries::
 
     - section: "How is SHR-A1904 given?"     # the exact ``##`` (or deeper) heading in that document
       answer: "intravenous (IV) infusion"     # a verbatim piece of exactly one sentence of that section
-      questions:
+      with: ["once every 3 weeks"]            # optional: up to two more sentences of the section that a
+      questions:                              #   complete answer also needs (verbatim pieces, like answer)
         - how do they give the drug, is it a pill?
 
 At query time the question is compared with these (question-to-question similarity is what the packaged model
@@ -15,15 +16,19 @@ as before. ``python -m knowledge.anticipated`` checks every file against the doc
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
 
 from knowledge.chunking import SECTION_SEPARATOR, Chunk, sentence_owners
 from knowledge.errors import KnowledgeError
+
+log = logging.getLogger(__name__)
+MAX_ALSO = 2
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class AnticipatedEntry:
     answer: str
     questions: tuple[str, ...]
     origin: str  # file name, for error messages
+    also: tuple[str, ...] = ()  # pieces of up to two more sentences of the section a complete answer needs
 
 
 def question_paths(docs_dir: Path) -> list[Path]:
@@ -64,8 +70,12 @@ def load_entries(paths: Sequence[Path]) -> list[AnticipatedEntry]:
                     or not isinstance(item.get("answer"), str) or not isinstance(questions, list)
                     or not questions or not all(isinstance(q, str) and q.strip() for q in questions)):
                 raise KnowledgeError(f"{path.name}: entry {number} needs section, answer and a list of questions")
+            also = item.get("with", [])
+            if not isinstance(also, list) or len(also) > MAX_ALSO or not all(isinstance(a, str) and a.strip()
+                                                                             for a in also):
+                raise KnowledgeError(f"{path.name}: entry {number}: 'with' is a list of at most {MAX_ALSO} pieces")
             entries.append(AnticipatedEntry(path.parent.parent.name, path.stem, item["section"], item["answer"],
-                                            tuple(q.strip() for q in questions), path.name))
+                                            tuple(q.strip() for q in questions), path.name, tuple(also)))
     return entries
 
 
@@ -101,6 +111,34 @@ def resolve(entries: Sequence[AnticipatedEntry], chunks: Sequence[Chunk]) -> tup
     return [(question, row) for entry, row in found for question in entry.questions], problems
 
 
+def answer_spans(entries: Sequence[AnticipatedEntry], chunks: Sequence[Chunk]
+                 ) -> tuple[dict[int, tuple[int, ...]], list[str]]:
+    """``({answer sentence row: the rows its entry's ``with`` pieces name}, problems)``. When several entries
+    answer with one sentence, the first that names any wins. A piece that is not in exactly one sentence of the
+    entry's section is a problem, and its entry gets no span."""
+    found, problems = locate(entries, chunks)
+    spans: dict[int, tuple[int, ...]] = {}
+    for entry, row in found:
+        if not entry.also or row in spans:
+            continue
+        pieces = [replace(entry, answer=piece, also=()) for piece in entry.also]
+        located, missing = locate(pieces, chunks)
+        problems += [f"with: {problem}" for problem in missing]
+        if not missing:
+            spans[row] = tuple(sorted({companion for _, companion in located} - {row}))
+    return spans, problems
+
+
+def load_answer_spans(docs_dir: Path, chunks: Sequence[Chunk]) -> dict[int, tuple[int, ...]]:
+    """``answer_spans`` of the files below ``docs_dir``, read when a retriever starts. A span that no longer
+    matches its document is logged and left out rather than stopping the assistant; the shipped files are
+    checked by tests."""
+    spans, problems = answer_spans(load_entries(question_paths(docs_dir)), chunks)
+    for problem in problems:
+        log.warning("answer span left out: %s", problem)
+    return spans
+
+
 def uncovered_sections(pairs: Sequence[tuple[str, int]], chunks: Sequence[Chunk]) -> list[tuple[str, str, str]]:
     """(trial, document, section path) of every section under a heading that no resolved question answers."""
     def key(chunk: Chunk) -> tuple[str, str, str]:
@@ -121,11 +159,14 @@ def _check(docs_dir: Path, chunk_max_chars: int) -> int:
     chunks = chunk_documents(documents, chunk_max_chars)
     entries = load_entries(question_paths(docs_dir))
     pairs, problems = resolve(entries, chunks)
+    spans, span_problems = answer_spans(entries, chunks)
+    problems += span_problems
     for problem in problems:
         print("UNRESOLVED", problem)
     for key in uncovered_sections(pairs, chunks):
         print("NO QUESTIONS", " / ".join(key))
-    print(f"{len(entries)} entries, {len(pairs)} questions resolved, {len(problems)} unresolved")
+    print(f"{len(entries)} entries, {len(pairs)} questions resolved, {len(spans)} answer spans, "
+          f"{len(problems)} unresolved")
     return 1 if problems else 0
 
 

@@ -6,7 +6,8 @@ import json
 import logging
 from dataclasses import dataclass, field
 
-from knowledge.answer import Answer, CompositionSettings, compose_answer
+from knowledge.answer import Answer, CompositionSettings, SentenceLinks, compose_answer
+from knowledge.anticipated import load_answer_spans
 from knowledge.caveats import section_caveats
 from knowledge.embedding import Embedder, load_embedder
 from knowledge.errors import KnowledgeError
@@ -41,7 +42,7 @@ class Retriever:
     searcher: HybridSearcher
     composition: CompositionSettings
     top_k: int
-    caveats: dict[int, int] = field(default_factory=dict)  # section id → sentence row (``knowledge.caveats``)
+    links: SentenceLinks = field(default_factory=SentenceLinks)  # caveats and answer spans
 
     @classmethod
     def from_settings(cls, settings: KnowledgeSettings, embedder: Embedder | None = None,
@@ -61,8 +62,9 @@ class Retriever:
             max_chars=settings.max_answer_chars,
         )
         searcher = HybridSearcher(index, embedder, expander, lexical)
-        caveats = section_caveats(settings.docs_dir, index.chunks, searcher.sentences)
-        return cls(index, searcher, composition, settings.top_k, caveats)
+        links = SentenceLinks(section_caveats(settings.docs_dir, index.chunks, searcher.sentences),
+                              load_answer_spans(settings.docs_dir, index.chunks))
+        return cls(index, searcher, composition, settings.top_k, links)
 
     @property
     def trial_label(self) -> str:
@@ -76,4 +78,4 @@ class Retriever:
             return Answer(question, EMPTY_QUESTION, False)
         result = self.searcher.query(cleaned, self.top_k, mode, trial_id)
         return compose_answer(cleaned, result, self.index, self.searcher.sentences, self.composition,
-                              self.trial_label, self.caveats)
+                              self.trial_label, self.links)

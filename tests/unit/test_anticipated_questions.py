@@ -3,6 +3,7 @@ the index stores them with the section classifier, and a change to them rebuilds
 
 import dataclasses
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,14 @@ from textembedder import HashingEmbedder
 from trialfiles import write_trial
 
 from knowledge import index_store
-from knowledge.anticipated import load_entries, question_paths, resolve, uncovered_sections
+from knowledge.anticipated import (
+    answer_spans,
+    load_answer_spans,
+    load_entries,
+    question_paths,
+    resolve,
+    uncovered_sections,
+)
 from knowledge.build import build_index
 from knowledge.chunking import chunk_documents
 from knowledge.documents import document_from_markdown, trial_document_paths
@@ -191,3 +199,47 @@ def test_the_shipped_questions_resolve_and_cover_every_section(knowledge_setting
     assert problems == []
     assert len(pairs) >= 1500
     assert uncovered_sections(pairs, chunks) == []
+    spans, span_problems = answer_spans(entries, chunks)
+    assert span_problems == [] and len(spans) >= 100
+
+
+SPAN_DOC = DOC.replace("Each infusion takes about one hour.",
+                       "Each infusion takes about one hour. Nurses watch every patient. It is repeated every 3 weeks.")
+
+
+def test_a_span_names_the_other_sentences_a_complete_answer_needs(tmp_path: Path):
+    questions = QUESTIONS.replace('answer: "infusion into a vein"',
+                                  'answer: "infusion into a vein"\n  with: ["every 3 weeks"]')
+    settings = write_trial(tmp_path, "NCT00000003", SPAN_DOC, questions)
+    chunks = chunks_of(settings)
+    sentences = [s for c in chunks for s in c.sentences]
+    spans, problems = answer_spans(load_entries(question_paths(settings.docs_dir)), chunks)
+    assert problems == []
+    assert {sentences[row]: [sentences[c] for c in rows] for row, rows in spans.items()} == {
+        "The drug is given as an infusion into a vein.": ["It is repeated every 3 weeks."]}
+    build_index(settings, embedder_factory=lambda _name: HashingEmbedder())
+    retriever = Retriever.from_settings(settings, embedder=HashingEmbedder(), thresholds=(-1.0, 0.0))
+    body = retriever.ask("is it a tablet or a drip").answer.split("\n", 1)[0]
+    # the span is always shown, in reading order, in place of the farther neighbour of the answer sentence
+    assert body == ("The drug is given as an infusion into a vein. Each infusion takes about one hour. "
+                    "It is repeated every 3 weeks.")
+
+
+@pytest.mark.parametrize("also, error", [
+    ('["every 3 weeks", "one hour", "Nurses"]', "at most 2"), ('"every 3 weeks"', "at most 2"), ("[1]", "at most 2")])
+def test_a_malformed_span_is_named(tmp_path: Path, also: str, error: str):
+    settings = write_trial(tmp_path, "NCT00000003", SPAN_DOC,
+                           QUESTIONS.replace('answer: "sponsor pays"', f'answer: "sponsor pays"\n  with: {also}'))
+    with pytest.raises(KnowledgeError, match=error):
+        load_entries(question_paths(settings.docs_dir))
+
+
+def test_a_span_piece_that_names_no_single_sentence_is_a_problem_and_left_out(tmp_path: Path, caplog):
+    settings = write_trial(tmp_path, "NCT00000003", SPAN_DOC, QUESTIONS.replace(
+        'answer: "infusion into a vein"', 'answer: "infusion into a vein"\n  with: ["the patient"]'))
+    chunks = chunks_of(settings)
+    spans, problems = answer_spans(load_entries(question_paths(settings.docs_dir)), chunks)
+    assert spans == {} and len(problems) == 1 and "with:" in problems[0] and "no sentence" in problems[0]
+    with caplog.at_level(logging.WARNING, logger="knowledge.anticipated"):
+        assert load_answer_spans(settings.docs_dir, chunks) == {}
+    assert "answer span left out" in caplog.text

@@ -81,7 +81,7 @@ def test_a_caveat_that_no_longer_matches_is_left_out_with_a_warning(settings: Kn
     (settings.docs_dir / TRIAL / "caveats.yml").write_text(CAVEATS.replace("sources disagree", "sources agree"))
     with caplog.at_level(logging.WARNING, logger="knowledge.caveats"):
         retriever = retriever_for(settings)
-    assert retriever.caveats == {}
+    assert retriever.links.caveats == {}
     assert "caveat left out: caveats.yml: 'Can I join after drug X?' / 'sources agree about drug X': no sentence" in (
         caplog.text)
     assert "seem able to join" in retriever.ask(QUESTION).answer
