@@ -119,13 +119,18 @@ def _best_window(result: QueryResult, index: LoadedIndex, table: SentenceTable, 
     kept.discard(best)
     rows = _window(best, table, total, limit, max_sentences)
     if not kept <= set(rows):
-        room = limit - sum(len(table.texts[row]) + 1 for row in kept)
+        room = limit - _shown_length(kept, table) - 1
         rows = sorted({*kept, *_window(best, table, total, room, max(1, max_sentences - len(kept)))})
     return _with_whole_lists(rows, best, table, settings, kept)
 
 
+def _shown_length(rows, table: SentenceTable) -> int:
+    """Characters of these sentences joined by single spaces."""
+    return sum(len(table.texts[row]) + 1 for row in rows) - 1
+
+
 def _fits(rows: set[int], table: SentenceTable, limit: int, max_sentences: int) -> bool:
-    return len(rows) <= max_sentences and sum(len(table.texts[row]) + 1 for row in rows) - 1 <= limit
+    return len(rows) <= max_sentences and _shown_length(rows, table) <= limit
 
 
 def _with_whole_lists(rows: list[int], best: int, table: SentenceTable, settings: CompositionSettings,
@@ -148,7 +153,7 @@ def _window(best: int, table: SentenceTable, total: dict[int, float], limit: int
     windows = []
     for start in range(max(section.start, best - max_sentences + 1), best + 1):
         for stop in range(best + 1, min(section.stop, start + max_sentences) + 1):
-            length = sum(len(table.texts[row]) + 1 for row in range(start, stop)) - 1
+            length = _shown_length(range(start, stop), table)
             if stop - start == 1 or length <= limit:
                 windows.append((stop - start, sum(total[row] for row in range(start, stop)), -start, start, stop))
     _, _, _, start, stop = max(windows)
