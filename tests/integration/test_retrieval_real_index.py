@@ -66,6 +66,24 @@ def test_a_can_i_join_question_states_the_criterion_and_never_says_eligible(retr
     assert "you are eligible" not in answer.answer.lower()
 
 
+@pytest.mark.parametrize("question", ["I was treated for medullary thyroid cancer years ago, can I join?",
+                                      "is medullary thyroid carcinoma allowed"])
+def test_the_thyroid_cancer_exception_never_reads_as_allowing_medullary_thyroid_carcinoma(retriever: Retriever,
+                                                                                        question: str):
+    body, cited = shown(retriever, question)
+    assert cited.endswith("Which types of cancer cannot join?")
+    assert "medullary thyroid carcinoma" in body.lower()
+    assert "criterion 3 excludes" in body or "medullary thyroid carcinoma, and" in body, body
+
+
+@pytest.mark.parametrize("question", ["what side effects should i expect from this drug?", "side effects?"])
+def test_a_side_effect_answer_says_first_that_safety_in_nec_is_not_yet_known(retriever: Retriever, question: str):
+    body, cited = shown(retriever, question)
+    assert cited.endswith("What is known about the side effects of SHR-A1904?")
+    assert body.startswith("The safety of SHR-A1904 in people with NEC is not yet known."), body
+    assert "phase 1 study" in body
+
+
 def test_answers_are_short_and_cite_a_section(retriever: Retriever):
     for question in ("how is the drug given", "do I have to pay for the drug", "how long is follow-up"):
         body, cited = shown(retriever, question)

@@ -19,6 +19,7 @@ def test_project_synonym_list_maps_patients_words():
     assert "placebo" in expander.expansions("will I get a sugar pill?")
     assert "cisplatin" in expander.expansions("I had platinum chemo")
     assert "chemotherapy" in expander.expansions("chemo stopped working")
+    assert expander.expand_brief("has this drug worked in anyone?") == "has this drug worked in anyone? (SHR-A1904)"
 
 
 def test_phrases_match_whole_words_only():
