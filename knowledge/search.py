@@ -1,7 +1,8 @@
-"""Hybrid search: dense (FAISS inner product on normalised vectors) plus BM25, fused by reciprocal rank,
-then the fused candidates re-ranked by a weighted sum of the chunk's cosine, its section heading's cosine,
-its BM25 score (relative to the best) and its best sentence's relevance (``knowledge.sentence_scoring``, plus
-how closely the question matches the anticipated questions that sentence answers, ``knowledge.anticipated``).
+"""Hybrid search: dense (FAISS inner product on normalised vectors), BM25 and the chunks' best sentence relevance
+(below), fused by reciprocal rank, then the fused candidates re-ranked by a weighted sum of the chunk's cosine, its
+section heading's cosine, its BM25 score (relative to the best) and its best sentence's relevance
+(``knowledge.sentence_scoring``, plus how closely the question matches the anticipated questions that sentence
+answers, ``knowledge.anticipated``).
 
 Return shape of ``search``: ``[(chunk_id, score)]`` best first, at most ``top_k`` items; an empty index
 gives an empty list. ``query`` gives the same ranking with each stage's scores, plus the relevance of every
@@ -132,6 +133,10 @@ class HybridSearcher:
                 if name == "bm25":
                     order = [i for i in order if scores[i] > 0]
                 rankings.append(order[:CANDIDATES])
+        if mode == "hybrid":  # the chunk of a sentence the learned signals single out is always a candidate,
+            # even when the chunk's words and vector rank low ("who can take part" vs "stop taking part")
+            best_sentence = np.maximum.reduceat(sentence_scores, self.index.sentence_offsets)
+            rankings.append([int(i) for i in np.argsort(-best_sentence, kind="stable") if allowed[i]][:CANDIDATES])
         fused = reciprocal_rank_fusion(rankings)
         if mode == "hybrid":
             head = sorted(fused[:self.weights.candidates], key=lambda pair: (-chunk_scores[pair[0]], pair[0]))

@@ -84,6 +84,13 @@ def test_a_side_effect_answer_says_first_that_safety_in_nec_is_not_yet_known(ret
     assert "phase 1 study" in body
 
 
+@pytest.mark.parametrize("question", ["who is allowed to take part", "who may take part"])
+def test_who_can_take_part_is_about_who_the_trial_is_for_not_about_stopping(retriever: Retriever, question: str):
+    body, cited = shown(retriever, question)  # BM25 and the chunk vectors favour "Can I stop taking part…?"
+    assert cited.endswith("Who is the trial for?"), cited
+    assert "18 to 75" in body
+
+
 def test_answers_are_short_and_cite_a_section(retriever: Retriever):
     for question in ("how is the drug given", "do I have to pay for the drug", "how long is follow-up"):
         body, cited = shown(retriever, question)
