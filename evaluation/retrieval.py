@@ -15,6 +15,7 @@ import numpy as np
 
 from evaluation.calibration import Thresholds, apply, choose_thresholds, write_calibration
 from evaluation.datasets import GOLD_PATH, HOLDOUT_PATH, OUT_OF_SCOPE_PATH, GoldQuestion, load_gold, load_out_of_scope
+from evaluation.judged_facts import JudgedFacts, judge_outputs, load_judgments
 from evaluation.naive_baseline import NaiveBaseline, cosine_floor
 from evaluation.retrieval_metrics import SystemOutput, holds_facts, summarize
 from knowledge.build import build_index, collect_documents
@@ -174,8 +175,10 @@ def evaluate(settings: KnowledgeSettings, calibrate: bool) -> dict:
     live = Retriever.from_settings(settings, embedder=retriever.searcher.embedder)
     latency = _latency(live, embedder, [g.question for g in golds[:120]])
     gated_product = _thresholded(product, golds, thresholds[product.name])
+    judgments = load_judgments()
+    judged = (judge_outputs(golds, gated_product.gold, judgments), judge_outputs(holdout, held.gold, judgments))
     return {"golds": golds, "oos": oos, "results": results, "thresholds": thresholds, "cv": cv,
-            "latency": latency, "product": gated_product,
+            "latency": latency, "product": gated_product, "judged": judged,
             "holdout": (holdout, held, summarize(holdout, held.gold, held.oos, sections))}
 
 
@@ -235,6 +238,8 @@ def write_report(figures: dict, report_dir: Path = REPORT_DIR) -> Path:
         "Two-fold cross-check (thresholds set on one half, measured on the other, mean of both): "
         f"answered {cv['answered']:.3f}, facts {cv['facts']:.3f}, out-of-scope declined {cv['oos_declined']:.3f}.",
         "",
+        *_judged_lines(*figures["judged"]),
+        "",
         "## Held-out gold set",
         "",
         *_holdout_lines(figures["holdout"]),
@@ -267,6 +272,25 @@ def write_report(figures: dict, report_dir: Path = REPORT_DIR) -> Path:
     path = report_dir / "retrieval.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def _judged_lines(gold: JudgedFacts, holdout: JudgedFacts) -> list[str]:
+    """The reader's second reading of the facts rate (``evaluation/judged_facts.py``)."""
+    def line(name: str, j: JudgedFacts) -> str:
+        return (f"| {name} | {j.rate:.3f} | {j.judged} | {j.not_judged} | {len(j.strict_only)} "
+                f"{list(j.strict_only)} | {len(j.judged_only)} {list(j.judged_only)} |")
+    return [
+        "Facts judged by a reader (`evaluation/data/fact_judgments.jsonl`): whether each shown answer conveys every "
+        "key fact in any words, judged strictly by helpers who saw only the question, its key facts and the answer "
+        "(shuffled, gold and held-out mixed; not the system, the strict result or the targets). Answers that "
+        "changed since they were judged are not counted as holding the facts. This is a second reading; the "
+        "strict phrase match above is the figure the target is set on.",
+        "",
+        "| set | judged facts | judged | not judged | strict only | reader only |",
+        "|---|---|---|---|---|---|",
+        line("gold", gold),
+        line("held-out", holdout),
+    ]
 
 
 def _holdout_lines(holdout: tuple[list[GoldQuestion], SystemRun, dict[str, float]]) -> list[str]:
