@@ -10,6 +10,7 @@ changes, that verdict no longer counts (it is reported as not judged) until the 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ class JudgedFacts:
     not_judged: int
     strict_only: tuple[str, ...]
     judged_only: tuple[str, ...]
+    to_judge: tuple[dict, ...] = ()  # the unjudged answers, ready to be judged (``write_to_judge``)
 
     @property
     def rate(self) -> float:
@@ -69,9 +71,13 @@ def judge_outputs(golds: Sequence[GoldQuestion], outputs: Sequence[SystemOutput]
     judged = holds = 0
     strict_only: list[str] = []
     judged_only: list[str] = []
+    to_judge: list[dict] = []
     for gold, output in zip(golds, outputs, strict=True):
         verdict = judgments.get(gold.id)
         if verdict is None or verdict.answer_sha256 != answer_digest(output):
+            to_judge.append({"id": gold.id, "question": gold.question, "key_facts": list(gold.key_facts),
+                             "answer": output.body if output.confident else "(declined)",
+                             "answer_sha256": answer_digest(output)})
             continue
         judged += 1
         strict = output.confident and holds_facts(gold, output.body)
@@ -81,4 +87,13 @@ def judge_outputs(golds: Sequence[GoldQuestion], outputs: Sequence[SystemOutput]
             strict_only.append(gold.id)
         elif reader and not strict:
             judged_only.append(gold.id)
-    return JudgedFacts(len(golds), judged, holds, len(golds) - judged, tuple(strict_only), tuple(judged_only))
+    return JudgedFacts(len(golds), judged, holds, len(golds) - judged, tuple(strict_only), tuple(judged_only),
+                       tuple(to_judge))
+
+
+def write_to_judge(path: Path, *results: JudgedFacts) -> int:
+    """Write the answers that have no verdict for their current text, one JSON line each (an empty file when
+    every answer is judged); returns how many. Judge them and add the verdicts to ``JUDGMENTS_PATH``."""
+    rows = [row for result in results for row in result.to_judge]
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    return len(rows)

@@ -15,7 +15,7 @@ import numpy as np
 
 from evaluation.calibration import Thresholds, apply, choose_thresholds, write_calibration
 from evaluation.datasets import GOLD_PATH, HOLDOUT_PATH, OUT_OF_SCOPE_PATH, GoldQuestion, load_gold, load_out_of_scope
-from evaluation.judged_facts import JudgedFacts, judge_outputs, load_judgments
+from evaluation.judged_facts import JudgedFacts, judge_outputs, load_judgments, write_to_judge
 from evaluation.naive_baseline import NaiveBaseline, cosine_floor
 from evaluation.retrieval_metrics import SystemOutput, holds_facts, summarize
 from knowledge.build import build_index, collect_documents
@@ -186,6 +186,7 @@ def write_report(figures: dict, report_dir: Path = REPORT_DIR) -> Path:
     report_dir.mkdir(parents=True, exist_ok=True)
     results, golds = figures["results"], figures["golds"]
     _plot(results, report_dir / "retrieval.png")
+    waiting = write_to_judge(report_dir / "retrieval_to_judge.jsonl", *figures["judged"])
     with (report_dir / "retrieval.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         keys = list(next(iter(results.values())))
@@ -238,7 +239,7 @@ def write_report(figures: dict, report_dir: Path = REPORT_DIR) -> Path:
         "Two-fold cross-check (thresholds set on one half, measured on the other, mean of both): "
         f"answered {cv['answered']:.3f}, facts {cv['facts']:.3f}, out-of-scope declined {cv['oos_declined']:.3f}.",
         "",
-        *_judged_lines(*figures["judged"]),
+        *_judged_lines(*figures["judged"], waiting),
         "",
         "## Held-out gold set",
         "",
@@ -274,7 +275,7 @@ def write_report(figures: dict, report_dir: Path = REPORT_DIR) -> Path:
     return path
 
 
-def _judged_lines(gold: JudgedFacts, holdout: JudgedFacts) -> list[str]:
+def _judged_lines(gold: JudgedFacts, holdout: JudgedFacts, waiting: int) -> list[str]:
     """The reader's second reading of the facts rate (``evaluation/judged_facts.py``)."""
     def line(name: str, j: JudgedFacts) -> str:
         return (f"| {name} | {j.rate:.3f} | {j.judged} | {j.not_judged} | {len(j.strict_only)} "
@@ -290,6 +291,8 @@ def _judged_lines(gold: JudgedFacts, holdout: JudgedFacts) -> list[str]:
         "|---|---|---|---|---|---|",
         line("gold", gold),
         line("held-out", holdout),
+        "",
+        f"Answers waiting for a verdict: {waiting} (listed in `retrieval_to_judge.jsonl` beside this report).",
     ]
 
 

@@ -1,12 +1,20 @@
 """The reader's verdicts on shown answers: counted only for the answer text they judged, compared with the strict
 phrase match, and the shipped file covers every gold and held-out question once."""
 
+import json
 import re
 
 import pytest
 
 from evaluation.datasets import GOLD_PATH, HOLDOUT_PATH, GoldQuestion, load_gold
-from evaluation.judged_facts import JUDGMENTS_PATH, Judgment, answer_digest, judge_outputs, load_judgments
+from evaluation.judged_facts import (
+    JUDGMENTS_PATH,
+    Judgment,
+    answer_digest,
+    judge_outputs,
+    load_judgments,
+    write_to_judge,
+)
 from evaluation.retrieval_metrics import SystemOutput
 
 pytestmark = pytest.mark.unit
@@ -41,6 +49,7 @@ def test_a_verdict_for_another_answer_text_is_not_counted():
     judged = judge_outputs(golds, [shown_now], {"g1": verdict("g1", judged_then, True)})
     assert (judged.judged, judged.holds, judged.not_judged) == (0, 0, 1)
     assert judged.rate == 0.0
+    assert [row["answer"] for row in judged.to_judge] == ["Screening includes blood clotting tests."]
 
 
 def test_the_reader_rejecting_a_phrase_match_is_listed_as_strict_only():
@@ -69,3 +78,16 @@ def test_the_shipped_verdicts_cover_every_gold_and_held_out_question_once():
     assert set(judgments) == set(ids)
     assert all(re.fullmatch(r"[0-9a-f]{64}", j.answer_sha256) for j in judgments.values())
     assert all(j.missing for j in judgments.values() if not j.holds)
+
+
+def test_answers_without_a_current_verdict_are_written_out_to_be_judged(tmp_path):
+    golds = [gold("g1", "APTT"), gold("g2", "LVEF")]
+    outputs = [output("APTT must be normal."), output("The LVEF must be at least 50%.")]
+    judged = judge_outputs(golds, outputs, {"g1": verdict("g1", outputs[0], True)})
+    path = tmp_path / "to_judge.jsonl"
+    assert write_to_judge(path, judged) == 1
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert rows == [{"id": "g2", "question": "question?", "key_facts": ["LVEF"],
+                     "answer": "The LVEF must be at least 50%.", "answer_sha256": answer_digest(outputs[1])}]
+    everything = judge_outputs(golds[:1], outputs[:1], {"g1": verdict("g1", outputs[0], True)})
+    assert write_to_judge(path, everything) == 0 and path.read_text(encoding="utf-8") == ""
