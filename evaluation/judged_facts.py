@@ -34,17 +34,20 @@ class Judgment:
 
 @dataclass(frozen=True)
 class JudgedFacts:
-    """How the judged answers fare: ``holds`` of ``judged`` convey every fact; ``not_judged`` answers have no
-    verdict for their current text. ``strict_only`` / ``judged_only``: answers that only the strict check /
-    only the reader counts as holding the facts."""
+    """How the judged answers fare: ``holds`` of ``judged`` convey every fact; ``to_judge`` holds the answers
+    with no verdict for their current text, ready to be judged (``write_to_judge``). ``strict_only`` /
+    ``judged_only``: answers that only the strict check / only the reader counts as holding the facts."""
 
     total: int
     judged: int
     holds: int
-    not_judged: int
     strict_only: tuple[str, ...]
     judged_only: tuple[str, ...]
-    to_judge: tuple[dict, ...] = ()  # the unjudged answers, ready to be judged (``write_to_judge``)
+    to_judge: tuple[dict, ...]
+
+    @property
+    def not_judged(self) -> int:
+        return len(self.to_judge)
 
     @property
     def rate(self) -> float:
@@ -73,11 +76,10 @@ def judge_outputs(golds: Sequence[GoldQuestion], outputs: Sequence[SystemOutput]
     judged_only: list[str] = []
     to_judge: list[dict] = []
     for gold, output in zip(golds, outputs, strict=True):
-        verdict = judgments.get(gold.id)
-        if verdict is None or verdict.answer_sha256 != answer_digest(output):
+        verdict, digest = judgments.get(gold.id), answer_digest(output)
+        if verdict is None or verdict.answer_sha256 != digest:
             to_judge.append({"id": gold.id, "question": gold.question, "key_facts": list(gold.key_facts),
-                             "answer": output.body if output.confident else "(declined)",
-                             "answer_sha256": answer_digest(output)})
+                             "answer": output.body if output.confident else "(declined)", "answer_sha256": digest})
             continue
         judged += 1
         strict = output.confident and holds_facts(gold, output.body)
@@ -87,8 +89,7 @@ def judge_outputs(golds: Sequence[GoldQuestion], outputs: Sequence[SystemOutput]
             strict_only.append(gold.id)
         elif reader and not strict:
             judged_only.append(gold.id)
-    return JudgedFacts(len(golds), judged, holds, len(golds) - judged, tuple(strict_only), tuple(judged_only),
-                       tuple(to_judge))
+    return JudgedFacts(len(golds), judged, holds, tuple(strict_only), tuple(judged_only), tuple(to_judge))
 
 
 def write_to_judge(path: Path, *results: JudgedFacts) -> int:
