@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from knowledge.documents import document_from_markdown, trial_document_paths
-from knowledge.sentences import markdown_paragraphs, split_sentences
+from knowledge.build import collect_documents
+from knowledge.chunking import chunk_documents
 from trialbot.settings import KnowledgeSettings
 
 # "above" only as a place in the text ("see above", "listed above"), not "above 38.5°C"
@@ -22,13 +22,10 @@ POINTS_ELSEWHERE = re.compile(
 
 
 def document_sentences() -> list[tuple[str, str]]:
-    sentences = []
-    for path in trial_document_paths(KnowledgeSettings().docs_dir):
-        body = document_from_markdown(path.read_text(encoding="utf-8"), path.name).body
-        for paragraph in markdown_paragraphs(body):
-            if not paragraph.text.lstrip().startswith("#"):
-                sentences += [(path.name, sentence) for sentence in split_sentences(paragraph.text)]
-    return sentences
+    """(document, sentence) for every sentence the index holds, split as answers show them."""
+    settings = KnowledgeSettings()
+    chunks = chunk_documents(collect_documents(settings)[0], settings.chunk_max_chars)
+    return [(chunk.source, sentence) for chunk in chunks for sentence in chunk.sentences]
 
 
 def test_the_trial_documents_are_read():
